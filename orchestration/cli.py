@@ -1,0 +1,76 @@
+"""The `yibao` command (shared/CONTRACT.md §1)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+from orchestration.warehouse import yibao_home
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (FileNotFoundError, ValueError) as problem:
+        print(f"yibao: {problem}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yibao", description="Medical-insurance fund warehouse")
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    generate = commands.add_parser("generate", help="write a synthetic landing directory")
+    generate.add_argument("--out", required=True, type=Path)
+    generate.add_argument("--seed", type=int, default=20240101)
+    generate.add_argument("--start", default="2024-01", help="first month, YYYY-MM")
+    generate.add_argument("--months", type=int, default=24)
+    generate.add_argument("--persons", type=int, default=20000)
+    generate.set_defaults(handler=_generate)
+
+    run = commands.add_parser("run", help="load, validate and build everything through Dagster")
+    run.add_argument("--landing", required=True, type=Path)
+    run.set_defaults(handler=_run)
+
+    serve = commands.add_parser("serve", help="serve the Dagster UI on 127.0.0.1:3000")
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from orchestration.generator import generate
+
+    counts = generate(args.out, seed=args.seed, start=args.start, months=args.months, persons=args.persons)
+    print(f"wrote {args.out}:")
+    for source, rows in counts.items():
+        print(f"  {source:<22} {rows:>12,} rows")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import run_pipeline
+
+    outcome = run_pipeline(args.landing)
+    print(outcome.report())
+    return 0 if outcome.success else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import prepare_dagster
+
+    prepare_dagster()
+    webserver = Path(sys.executable).with_name("dagster-webserver")
+    print("Dagster UI: http://127.0.0.1:3000 (no login)")
+    command = [str(webserver), "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", "3000"]
+    return subprocess.call(command, env={**os.environ, "YIBAO_LANDING": os.environ.get(
+        "YIBAO_LANDING", str(yibao_home() / "landing"))})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

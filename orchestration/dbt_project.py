@@ -1,0 +1,33 @@
+"""The dbt project as Dagster sees it. Kept apart from the assets: importing this builds nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.warehouse import export_dbt_env
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    `@dbt_assets` reads the manifest at import time; `dagster dev` prepares it itself, the
+    `yibao` command and the tests call this first.
+    """
+    manifest = dbt_project.manifest_path
+    sources = [p for pattern in ("*.yml", "*.sql", "*.csv") for p in DBT_PROJECT_DIR.rglob(pattern)
+               if "target" not in p.parts]
+    newest = max(p.stat().st_mtime for p in sources)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        export_dbt_env()
+        dbt = Path(sys.executable).with_name("dbt")
+        subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+                       cwd=DBT_PROJECT_DIR, check=True)
+    return manifest

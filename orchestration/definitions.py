@@ -1,0 +1,27 @@
+"""The Dagster code location `orchestration`: what `dagster dev` and `yibao run` both load."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.dbt_project import dbt_project
+from orchestration.defs.dbt_assets import dbt_models
+from orchestration.defs.raw_assets import raw_assets
+from orchestration.resources import LandingResource, WarehouseResource
+
+load_and_build = dg.define_asset_job(
+    "load_and_build",
+    selection=dg.AssetSelection.all(),
+    description="Load the landing directory into raw, then build and test every dbt model.",
+)
+
+defs = dg.Definitions(
+    assets=[*raw_assets, dbt_models],
+    jobs=[load_and_build],
+    resources={
+        "warehouse": WarehouseResource(),
+        "landing": LandingResource(path=dg.EnvVar("YIBAO_LANDING")),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    },
+)

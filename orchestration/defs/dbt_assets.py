@@ -1,0 +1,30 @@
+"""The dbt models as Dagster assets; dbt tests appear as asset checks."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import dbt_project
+from orchestration.warehouse import export_dbt_env
+
+
+class YibaoTranslator(DagsterDbtTranslator):
+    """Asset keys `<schema>/<model>` and groups by dbt layer (staging, intermediate, marts)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["schema"] if dbt_resource_props["resource_type"] != "source" else None
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=YibaoTranslator())
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Build and test the staging, intermediate and mart models (`dbt build`)."""
+    export_dbt_env()
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,113 @@
+"""`yibao run`: materialize the whole code location for one landing directory, then report.
+
+The run goes through the same `Definitions` the Dagster UI shows, in process, recorded in the
+Dagster instance under `$YIBAO_HOME/dagster` so the UI lists it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.loading import discover
+from orchestration.loading.landing import missing_reference
+from orchestration.raw_schema import ensure_schemas
+from orchestration.warehouse import connect, yibao_home
+
+_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class Outcome:
+    success: bool
+    errors: list[str] = field(default_factory=list)
+    loads: list[tuple] = field(default_factory=list)  # (source, files, rows loaded, rows quarantined, rejected)
+    marts: list[str] = field(default_factory=list)
+    payable: list[tuple] = field(default_factory=list)  # (fund, month, closing balance, months, status)
+
+    def report(self) -> str:
+        lines = ["Loaded this run:", f"  {'source':<22}{'files':>7}{'rows loaded':>14}{'quarantined':>13}{'rejected':>10}"]
+        lines += [f"  {s:<22}{f:>7}{l:>14,}{q:>13,}{r:>10}" for s, f, l, q, r in self.loads] or ["  (no new or changed files)"]
+        lines.append(f"Models built: {len(self.marts)}" + (f" ({', '.join(self.marts)})" if self.marts else ""))
+        if self.payable:
+            lines.append("Latest payable months:")
+            lines += [f"  {fund:<18}{month:%Y-%m}  balance {balance:>18,.2f}  "
+                      f"{'n/a' if months is None else f'{months:.1f}':>6} months  {status}"
+                      for fund, month, balance, months, status in self.payable]
+        if self.errors:
+            lines.append("FAILED:")
+            lines += [f"  {error}" for error in self.errors]
+        return "\n".join(lines)
+
+
+def prepare_dagster() -> None:
+    """A persistent Dagster instance under YIBAO_HOME and a parsed dbt manifest."""
+    from orchestration.dbt_project import ensure_manifest
+
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(yibao_home() / "dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()
+    ensure_manifest()
+
+
+def run_pipeline(landing_dir: Path) -> Outcome:
+    """Load every file of `landing_dir`, build the marts; never raises for bad input."""
+    landing = discover(landing_dir)
+    if missing := missing_reference(landing):
+        return Outcome(False, [f"{landing.root}: missing reference file(s): {', '.join(missing)}"])
+    os.environ["YIBAO_LANDING"] = str(landing.root)
+    prepare_dagster()
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    with connect() as conn:
+        ensure_schemas(conn)
+        conn.commit()
+        before = conn.execute("select coalesce(max(load_id), 0) from audit.file_loads").fetchone()[0]
+
+    job = defs.resolve_job_def("load_and_build")
+    tags, selection = {}, None
+    if landing.months:
+        tags = {"dagster/asset_partition_range_start": landing.months[0],
+                "dagster/asset_partition_range_end": landing.months[-1]}
+    else:
+        selection = [key for key in job.asset_layer.executable_asset_keys
+                     if not defs.resolve_assets_def(key).partitions_def]
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
+                                        run_config=_QUIET, raise_on_error=False)
+    outcome = Outcome(result.success, errors=_failures(result))
+    outcome.marts = sorted("/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
+                           if e.asset_key.path[0] == "marts")
+    _summarize_warehouse(outcome, before)
+    return outcome
+
+
+def _failures(result) -> list[str]:
+    errors = []
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        message = data.user_failure_data.description if data.user_failure_data else None
+        errors.append(f"{event.step_key}: {message or (data.error.message.strip() if data.error else 'failed')}")
+    return errors
+
+
+def _summarize_warehouse(outcome: Outcome, since_load_id: int) -> None:
+    with connect() as conn:
+        outcome.loads = conn.execute(
+            """select source, count(*) filter (where status = 'loaded'),
+                      coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0),
+                      count(*) filter (where status = 'rejected')
+               from audit.file_loads where load_id > %s group by source order by source""",
+            [since_load_id],
+        ).fetchall()
+        exists = conn.execute("select to_regclass('marts.fund_payable_months')").fetchone()[0]
+        if exists:
+            outcome.payable = conn.execute(
+                """select distinct on (fund_code) fund_code, month, closing_balance, payable_months, status
+                   from marts.fund_payable_months order by fund_code, month desc"""
+            ).fetchall()

@@ -1,0 +1,284 @@
+"""The landing sources of shared/CONTRACT.md §2: their files, columns, types and row rules.
+
+This module is the single description of the landing layout. The loader derives its landing,
+raw and quarantine tables and its validation SQL from it; the generator writes its columns in
+this order; dbt's `_raw__sources.yml` documents the same columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FUNDS = ("employee_pooled", "resident_basic", "critical_illness")
+SCHEMES = ("employee", "resident")
+VISIT_TYPES = ("inpatient", "outpatient_special", "outpatient_general", "pharmacy")
+INSPECTION_KINDS = ("onsite", "special", "joint_patrol", "flying", "online_audit")
+INSPECTION_TRIGGERS = ("half_year_selection", "complaint", "routine", "data_anomaly", "referral")
+FINDINGS = (
+    "none", "hanging_bed", "induced_admission", "fictitious_service", "forged_documents",
+    "over_standard_charge", "duplicate_charge", "item_substitution", "unreasonable_treatment",
+    "split_admission", "other",
+)
+ACTIONS = ("none", "interview", "rectify", "suspend", "terminate", "refer_judicial")
+
+# PostgreSQL types of the raw tables, by column kind.
+SQL_TYPES = {
+    "text": "text",
+    "date": "date",
+    "month": "date",  # YYYY-MM in the file, the month's first day in the warehouse
+    "amount": "numeric(14,2)",
+    "integer": "integer",
+    "flag": "boolean",  # 0/1 in the file
+    "enum": "text",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"
+    required: bool = True
+    values: tuple[str, ...] = ()  # allowed values of an enum
+    signed: bool = False  # amounts: may be negative (the row rules say when)
+    pattern: str = ""  # extra regular expression a text value must match
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+def enum(name: str, values: tuple[str, ...], required: bool = True) -> Column:
+    return Column(name, "enum", required=required, values=values)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A row rule beyond types and enumerations, as a SQL condition on the typed row `t`.
+
+    `violated` is true when the row breaks the rule; `reason` is what quarantine records.
+    Rules run in order after the type checks, so they may assume well-typed values. Lookups
+    use `not in (subquery)`, which PostgreSQL runs as one hashed subplan per statement.
+    """
+
+    reason: str
+    violated: str
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    folder: str  # "reference" or the monthly folder
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # unique within a file
+    key_across_months: bool = False  # ... and across all months (a unique index on the raw table)
+    rules: tuple[Rule, ...] = ()
+    monthly: bool = True
+    optional: bool = False  # a reference file that may be absent
+    month_column: str = ""  # the column that must fall in the file's month
+    comment: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def file_name(self, month: str | None = None) -> str:
+        return f"{self.folder}/{month}.csv" if self.monthly else f"reference/{self.name}.csv"
+
+
+_AMOUNT_PARTS = ("drug_cost", "exam_cost", "treatment_cost", "material_cost", "other_cost")
+_PAYMENTS = ("pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid", "cash_paid")
+_SETTLEMENT_AMOUNTS = ("total_cost", "eligible_cost", *_AMOUNT_PARTS, *_PAYMENTS)
+
+
+def _sum(columns: tuple[str, ...]) -> str:
+    return " + ".join(f"t.{c}" for c in columns)
+
+
+SETTLEMENT = Source(
+    name="settlement",
+    folder="settlement",
+    comment="結算: one settled visit, stay or purchase",
+    columns=(
+        Column("settlement_id"),
+        Column("reversal_of", required=False),
+        Column("person_id"),
+        Column("institution_code"),
+        enum("scheme", SCHEMES),
+        enum("visit_type", VISIT_TYPES),
+        Column("admission_date", "date", required=False),
+        Column("discharge_date", "date", required=False),
+        Column("settlement_date", "date"),
+        Column("diagnosis_code"),
+        *(Column(name, "amount", signed=True) for name in _SETTLEMENT_AMOUNTS),
+        Column("is_out_of_area", "flag"),
+        Column("doctor_code", required=False),
+    ),
+    key=("settlement_id",),
+    key_across_months=True,
+    month_column="settlement_date",
+    rules=(
+        Rule("unknown institution_code",
+             "t.institution_code not in (select institution_code from raw.institutions)"),
+        Rule("cost parts do not sum to total_cost",
+             f"abs({_sum(_AMOUNT_PARTS)} - t.total_cost) > 0.01"),
+        Rule("payments do not sum to total_cost",
+             f"abs({_sum(_PAYMENTS)} - t.total_cost) > 0.01"),
+        Rule("negative amount on a row that is not a reversal",
+             "t.reversal_of is null and least(" + ", ".join(f"t.{c}" for c in _SETTLEMENT_AMOUNTS) + ") < 0"),
+        Rule("positive amount on a reversal",
+             "t.reversal_of is not null and greatest(" + ", ".join(f"t.{c}" for c in _SETTLEMENT_AMOUNTS) + ") > 0"),
+        Rule("inpatient stay without admission_date or discharge_date",
+             "t.visit_type = 'inpatient' and (t.admission_date is null or t.discharge_date is null)"),
+        Rule("admission_date or discharge_date on a visit that is not inpatient",
+             "t.visit_type <> 'inpatient' and (t.admission_date is not null or t.discharge_date is not null)"),
+        Rule("discharge_date before admission_date", "t.discharge_date < t.admission_date"),
+    ),
+)
+
+FUND_FLOWS = Source(
+    name="fund_flows",
+    folder="fund_flows",
+    comment="fund income and non-settlement expenses",
+    columns=(
+        Column("month", "month"),
+        enum("fund_code", FUNDS),
+        Column("county_code", pattern=r"^\d{6}$"),
+        enum("direction", ("income", "expense")),
+        Column("item"),
+        Column("amount", "amount"),
+    ),
+    month_column="month",
+    rules=(Rule("unknown county_code",
+                "t.county_code not in (select county_code from raw.counties)"),),
+)
+
+ENROLLMENT = Source(
+    name="enrollment",
+    folder="enrollment",
+    comment="參保: enrollments starting or changing in the month (holds personal data)",
+    columns=(
+        Column("person_id"),
+        Column("id_card_no", pattern=r"^\d{17}[0-9X]$"),
+        enum("gender", ("M", "F")),
+        Column("birth_date", "date"),
+        Column("county_code", pattern=r"^\d{6}$"),
+        enum("scheme", SCHEMES),
+        Column("category"),
+        Column("start_date", "date"),
+        Column("end_date", "date", required=False),
+        Column("personal_contribution", "amount"),
+        Column("subsidy", "amount"),
+    ),
+    key=("person_id",),
+    rules=(
+        Rule("unknown county_code",
+             "t.county_code not in (select county_code from raw.counties)"),
+        Rule("end_date before start_date", "t.end_date < t.start_date"),
+    ),
+)
+
+INSPECTION = Source(
+    name="inspection",
+    folder="inspection",
+    comment="稽核檢查: inspections and their outcome",
+    columns=(
+        Column("inspection_id"),
+        Column("institution_code"),
+        Column("inspection_date", "date"),
+        enum("kind", INSPECTION_KINDS),
+        enum("trigger", INSPECTION_TRIGGERS),
+        enum("finding", FINDINGS),
+        Column("involved_amount", "amount"),
+        Column("recovered_amount", "amount"),
+        Column("penalty_amount", "amount"),
+        Column("fine_amount", "amount"),
+        enum("action", ACTIONS),
+        Column("demerit_points", "integer"),
+        Column("closed_date", "date", required=False),
+    ),
+    key=("inspection_id",),
+    key_across_months=True,
+    month_column="inspection_date",
+    rules=(
+        Rule("unknown institution_code",
+             "t.institution_code not in (select institution_code from raw.institutions)"),
+        Rule("closed_date before inspection_date", "t.closed_date < t.inspection_date"),
+    ),
+)
+
+COUNTIES = Source(
+    name="counties",
+    folder="reference",
+    monthly=False,
+    comment="county-level divisions",
+    columns=(
+        Column("county_code", pattern=r"^\d{6}$"),
+        Column("county_name"),
+        Column("registered_population", "integer"),
+    ),
+    key=("county_code",),
+)
+
+INSTITUTIONS = Source(
+    name="institutions",
+    folder="reference",
+    monthly=False,
+    comment="定點醫藥機構: designated institutions",
+    columns=(
+        Column("institution_code"),
+        Column("institution_name"),
+        enum("institution_type", ("hospital", "primary", "clinic", "pharmacy")),
+        enum("hospital_level", ("3", "2", "1", "0")),
+        enum("ownership", ("public", "private")),
+        Column("county_code", pattern=r"^\d{6}$"),
+        enum("managed_by", ("city", "county")),
+        Column("beds", "integer", required=False),
+    ),
+    key=("institution_code",),
+    rules=(Rule("unknown county_code",
+                "t.county_code not in (select county_code from raw.counties)"),),
+)
+
+BUDGETS = Source(
+    name="budgets",
+    folder="reference",
+    monthly=False,
+    comment="總額預算: annual pooled-fund quota per institution",
+    columns=(
+        Column("year", "integer"),
+        Column("institution_code"),
+        Column("annual_budget", "amount"),
+    ),
+    key=("year", "institution_code"),
+    rules=(Rule("unknown institution_code",
+                "t.institution_code not in (select institution_code from raw.institutions)"),),
+)
+
+FUND_OPENING_BALANCE = Source(
+    name="fund_opening_balance",
+    folder="reference",
+    monthly=False,
+    comment="cumulative balance of each fund at the start of its first tracked month",
+    columns=(
+        enum("fund_code", FUNDS),
+        Column("as_of_month", "month"),
+        Column("opening_balance", "amount", signed=True),
+    ),
+    key=("fund_code",),
+)
+
+POLICY_PARAMETERS = Source(
+    name="policy_parameters",
+    folder="reference",
+    monthly=False,
+    optional=True,
+    comment="overrides of the policy parameters' documented defaults",
+    columns=(Column("key", pattern=r"^[a-z_]+$"), Column("value", pattern=r"^-?\d+(\.\d+)?$")),
+    key=("key",),
+)
+
+# In load order: a source's rules may only look at sources loaded before it.
+REFERENCE_SOURCES = (COUNTIES, INSTITUTIONS, BUDGETS, FUND_OPENING_BALANCE, POLICY_PARAMETERS)
+MONTHLY_SOURCES = (SETTLEMENT, FUND_FLOWS, ENROLLMENT, INSPECTION)
+ALL_SOURCES = REFERENCE_SOURCES + MONTHLY_SOURCES
+SOURCES = {s.name: s for s in ALL_SOURCES}

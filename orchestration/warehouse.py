@@ -1,0 +1,93 @@
+"""The one place that knows where the warehouse is.
+
+`WAREHOUSE_URL` (a PostgreSQL URL) wins when set. Otherwise an embedded PostgreSQL 16 server from
+the `pgserver` wheel is started on demand with its data under `$YIBAO_HOME/pgdata` (default
+`./.yibao`); it keeps running after the process exits so the next command reuses it. dbt's
+profile, Dagster's resources, the loader and the tests all get their connection from here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+DATABASE = "yibao"
+
+# Settings for bulk loading on a small machine; all can be changed without a restart.
+_EMBEDDED_SETTINGS = {
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "4GB",
+    "synchronous_commit": "off",
+    "jit": "off",
+}
+
+
+def yibao_home() -> Path:
+    """Where local state lives: the embedded server's data, Dagster's instance, secrets."""
+    return Path(os.environ.get("YIBAO_HOME", ".yibao")).resolve()
+
+
+def warehouse_url() -> str:
+    """The warehouse's connection URL, starting the embedded server when needed."""
+    return os.environ.get("WAREHOUSE_URL") or embedded_url()
+
+
+@cache
+def embedded_url() -> str:
+    """Start (or reuse) the embedded server and return the URL of its `yibao` database."""
+    import pgserver  # imported late: only the embedded default needs it
+
+    yibao_home().mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(yibao_home() / "pgdata", cleanup_mode=None)
+    admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone()
+        if not exists:
+            conn.execute(f"create database {DATABASE}")
+            for name, value in _EMBEDDED_SETTINGS.items():
+                conn.execute(f"alter system set {name} = '{value}'")
+            conn.execute("select pg_reload_conf()")
+    return server.get_uri(DATABASE)
+
+
+def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    """A psycopg connection to the warehouse (or to `url`)."""
+    return psycopg.connect(url or warehouse_url(), **kwargs)
+
+
+def connection_parts(url: str | None = None) -> dict[str, str]:
+    """Host, port, user, password and database of a URL, as dbt's profile needs them."""
+    parts = conninfo_to_dict(url or warehouse_url())
+    return {
+        "host": str(parts.get("host") or "localhost"),
+        "port": str(parts.get("port") or 5432),
+        "user": str(parts.get("user") or "postgres"),
+        "password": str(parts.get("password") or ""),
+        "dbname": str(parts.get("dbname") or "postgres"),
+    }
+
+
+def export_dbt_env(url: str | None = None) -> dict[str, str]:
+    """Put the connection into the environment variables `dbt_project/profiles.yml` reads."""
+    env = {f"YIBAO_PG_{key.upper()}": value for key, value in connection_parts(url).items()}
+    env["YIBAO_PSEUDONYM_KEY"] = pseudonym_key()
+    os.environ.update(env)
+    return env
+
+
+def pseudonym_key() -> str:
+    """Key of the person pseudonym: `$YIBAO_PSEUDONYM_KEY`, else generated once into YIBAO_HOME."""
+    if key := os.environ.get("YIBAO_PSEUDONYM_KEY"):
+        return key
+    path = yibao_home() / "secrets" / "pseudonym_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

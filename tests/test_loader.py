@@ -1,0 +1,167 @@
+"""The loader against a real PostgreSQL: encodings, re-delivery, row rules, rejected files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestration.loading import discover, load_file
+from orchestration.sources import SOURCES
+from tests.landing_files import settlement, write_csv, write_reference
+
+
+def load_all(db, root: Path):
+    """Load every file of the landing directory `root` in contract order; return the loads."""
+    landing = discover(root)
+    loads = [load_file(db, SOURCES[name], path, landing.root) for name, path in landing.reference.items()]
+    for name, files in landing.monthly.items():
+        loads += [load_file(db, SOURCES[name], path, landing.root, month) for month, path in files.items()]
+    return loads
+
+
+def rows(db, sql: str) -> list[tuple]:
+    return db.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings_load_chinese_names(db, tmp_path, encoding):
+    write_reference(tmp_path, encoding)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1")], encoding)
+    loads = load_all(db, tmp_path)
+    assert [load.status for load in loads] == ["loaded"] * 3
+    assert rows(db, "select institution_name from raw.institutions order by 1") == [
+        ("平南縣人民醫院",), ("貴港市人民醫院",)]
+    expected = "GB18030" if encoding == "gb18030" else "UTF8"
+    assert rows(db, "select encoding from audit.file_loads where source = 'institutions'") == [(expected,)]
+    assert rows(db, "select settlement_id, total_cost::text from raw.settlement") == [("S1", "100.00")]
+
+
+def test_crlf_and_quoted_fields_take_the_csv_parser(db, tmp_path):
+    write_reference(tmp_path)
+    path = tmp_path / "settlement" / "2024-01.csv"
+    write_csv(path, "settlement", [settlement("S1"), settlement("S2", doctor_code="D7")], newline="\r\n")
+    text = path.read_text().replace("D7", '"D, 7\nsecond line"')
+    path.write_text(text, newline="")
+    load_all(db, tmp_path)
+    assert rows(db, "select settlement_id, doctor_code, _line_number from raw.settlement order by 1") == [
+        ("S1", "D01", 2), ("S2", "D, 7\nsecond line", 3)]
+
+
+def test_redelivered_month_replaces_that_month_only(db, tmp_path):
+    write_reference(tmp_path)
+    jan = write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
+    write_csv(tmp_path / "settlement" / "2024-02.csv", "settlement",
+              [settlement("S3", settlement_date="2024-02-01")])
+    load_all(db, tmp_path)
+    write_csv(jan, "settlement", [settlement("S1", total_cost="200.00", drug_cost="160.00",
+                                             pooled_fund_paid="170.00")])
+    loads = load_all(db, tmp_path)
+    assert [(l.file, l.status) for l in loads if l.source == "settlement"] == [
+        ("settlement/2024-01.csv", "loaded"), ("settlement/2024-02.csv", "unchanged")]
+    assert rows(db, "select settlement_id, total_cost::text from raw.settlement order by 1") == [
+        ("S1", "200.00"), ("S3", "100.00")]
+
+
+def test_loading_the_same_directory_twice_leaves_the_same_state(db, tmp_path):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement",
+              [settlement("S1"), settlement("S2", institution_code="NOPE")])
+    load_all(db, tmp_path)
+    state = """select settlement_id, _load_id from raw.settlement
+               union all select reason, _load_id from quarantine.settlement order by 1"""
+    first = rows(db, state)
+    assert [load.status for load in load_all(db, tmp_path)] == ["unchanged"] * 3
+    assert rows(db, state) == first == [("S1", 3), ("unknown institution_code", 3)]
+
+
+REVERSAL = dict(reversal_of="S0", total_cost="-100.00", eligible_cost="-90.00", drug_cost="-60.00",
+                exam_cost="-20.00", treatment_cost="-10.00", material_cost="-5.00", other_cost="-5.00",
+                pooled_fund_paid="-70.00", account_paid="-20.00", cash_paid="-10.00")
+INPATIENT = dict(visit_type="inpatient", admission_date="2024-01-05", discharge_date="2024-01-10")
+
+ROW_RULES = [
+    ({"settlement_id": ""}, "settlement_id: required"),
+    ({"scheme": "farmer"}, "scheme: not one of employee, resident: farmer"),
+    ({"settlement_date": "2024-02-30"}, "settlement_date: not a date (YYYY-MM-DD): 2024-02-30"),
+    ({"total_cost": "1e3"}, "total_cost: not an amount (yuan, up to 2 decimals): 1e3"),
+    ({"total_cost": "100.001"}, "total_cost: not an amount (yuan, up to 2 decimals): 100.001"),
+    ({"is_out_of_area": "yes"}, "is_out_of_area: not 0 or 1: yes"),
+    ({"settlement_date": "2024-02-01"}, "settlement_date 2024-02-01 outside the file's month 2024-01"),
+    ({"institution_code": "H999"}, "unknown institution_code"),
+    ({"drug_cost": "61.00"}, "cost parts do not sum to total_cost"),
+    ({"cash_paid": "10.02"}, "payments do not sum to total_cost"),
+    ({"drug_cost": "80.00", "exam_cost": "-10.00", "treatment_cost": "20.00"},
+     "negative amount on a row that is not a reversal"),
+    ({**REVERSAL, "cash_paid": "10.00", "account_paid": "-40.00"}, "positive amount on a reversal"),
+    ({"visit_type": "inpatient"}, "inpatient stay without admission_date or discharge_date"),
+    ({"admission_date": "2024-01-05"}, "admission_date or discharge_date on a visit that is not inpatient"),
+    ({**INPATIENT, "discharge_date": "2024-01-04"}, "discharge_date before admission_date"),
+]
+
+
+@pytest.mark.parametrize("override, reason", ROW_RULES, ids=lambda v: str(v)[:40])
+def test_each_row_rule_quarantines_with_its_reason(db, tmp_path, override, reason):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement",
+              [settlement("S0"), settlement("S9", **override)])
+    (load,) = [l for l in load_all(db, tmp_path) if l.source == "settlement"]
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (2, 1, 1)
+    assert rows(db, "select file, line_number, reason from quarantine.settlement") == [
+        ("settlement/2024-01.csv", 3, reason)]
+    assert rows(db, "select settlement_id from raw.settlement") == [("S0",)]
+
+
+def test_tolerance_of_one_cent_and_valid_reversals_load(db, tmp_path):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [
+        settlement("S0", cash_paid="10.01"),
+        settlement("S1", **REVERSAL),
+        settlement("S2", **{**INPATIENT, "discharge_date": "2024-01-05"}),
+    ])
+    load_all(db, tmp_path)
+    assert rows(db, "select count(*) from raw.settlement") == [(3,)]
+
+
+def test_field_count_and_duplicates_are_quarantined(db, tmp_path):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement",
+              [settlement("S1"), settlement("S2", total_cost="12,5"), settlement("S1")])
+    write_csv(tmp_path / "settlement" / "2024-02.csv", "settlement",
+              [settlement("S1", settlement_date="2024-02-03")])
+    load_all(db, tmp_path)
+    assert rows(db, "select file, line_number, reason from quarantine.settlement order by 1, 2") == [
+        ("settlement/2024-01.csv", 3, "expected 24 fields, found 25"),
+        ("settlement/2024-01.csv", 4, "duplicate settlement_id within the file"),
+        ("settlement/2024-02.csv", 2, "settlement_id already loaded from another file"),
+    ]
+    raw_line = rows(db, "select raw_line from quarantine.settlement where line_number = 3")[0][0]
+    assert raw_line.startswith("S2,,P1,H001,") and ",12,5," in raw_line
+
+
+def test_rows_read_equals_loaded_plus_quarantined_in_the_audit(db, tmp_path):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement",
+              [settlement(f"S{i}", institution_code="H001" if i % 3 else "X") for i in range(10)])
+    load_all(db, tmp_path)
+    assert rows(db, """select rows_read, rows_loaded, rows_quarantined, status from audit.file_loads
+                       where source = 'settlement'""") == [(10, 6, 4, "loaded")]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty file: no header row"),
+    (b"settlement_id,person_id\nS1,P1\n", "missing required column(s): reversal_of, institution_code"),
+    ("結算".encode("utf-16"), "unknown encoding: neither UTF-8 nor GB18030"),
+    (b"PK\x03\x04\x00\x00binary", "not a CSV text file (contains NUL bytes)"),
+])
+def test_a_rejected_file_leaves_earlier_data_intact(db, tmp_path, content, message):
+    write_reference(tmp_path)
+    path = write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1")])
+    load_all(db, tmp_path)
+    path.write_bytes(content)
+    (load,) = [l for l in load_all(db, tmp_path) if l.source == "settlement"]
+    assert load.status == "rejected" and load.message.startswith(message)
+    assert rows(db, "select settlement_id from raw.settlement") == [("S1",)]
+    audit = rows(db, "select status, file, message from audit.file_loads where source = 'settlement' order by load_id")
+    assert [a[0] for a in audit] == ["loaded", "rejected"]
+    assert audit[1][1] == "settlement/2024-01.csv" and audit[1][2].startswith(message)

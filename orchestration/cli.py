@@ -14,6 +14,7 @@ from orchestration.warehouse import yibao_home
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     args = _parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -12,6 +12,9 @@ from orchestration.warehouse import export_dbt_env
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
+# The virtualenv's dbt, so that neither Dagster nor the CLI depends on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -22,12 +25,11 @@ def ensure_manifest() -> Path:
     `yibao` command and the tests call this first.
     """
     manifest = dbt_project.manifest_path
-    sources = [p for pattern in ("*.yml", "*.sql", "*.csv") for p in DBT_PROJECT_DIR.rglob(pattern)
+    sources = [p for pattern in ("*.yml", "*.sql", "*.csv", "*.md") for p in DBT_PROJECT_DIR.rglob(pattern)
                if "target" not in p.parts]
     newest = max(p.stat().st_mtime for p in sources)
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         export_dbt_env()
-        dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+        subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
                        cwd=DBT_PROJECT_DIR, check=True)
     return manifest

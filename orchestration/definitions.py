@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.dbt_assets import dbt_models
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
@@ -22,6 +22,6 @@ defs = dg.Definitions(
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(path=dg.EnvVar("YIBAO_LANDING")),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     },
 )

@@ -7,7 +7,9 @@ Dagster instance under `$YIBAO_HOME/dagster` so the UI lists it afterwards.
 from __future__ import annotations
 
 import os
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from orchestration.loading import discover
@@ -15,7 +17,7 @@ from orchestration.loading.landing import missing_reference
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect, yibao_home
 
-_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+_QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 @dataclass
@@ -24,17 +26,20 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     loads: list[tuple] = field(default_factory=list)  # (source, files, rows loaded, rows quarantined, rejected)
     marts: list[str] = field(default_factory=list)
+    log: Path | None = None  # dbt's output of the run
     payable: list[tuple] = field(default_factory=list)  # (fund, month, closing balance, months, status)
 
     def report(self) -> str:
         lines = ["Loaded this run:", f"  {'source':<22}{'files':>7}{'rows loaded':>14}{'quarantined':>13}{'rejected':>10}"]
         lines += [f"  {s:<22}{f:>7}{l:>14,}{q:>13,}{r:>10}" for s, f, l, q, r in self.loads] or ["  (no new or changed files)"]
-        lines.append(f"Models built: {len(self.marts)}" + (f" ({', '.join(self.marts)})" if self.marts else ""))
+        lines.append(f"Marts built: {len(self.marts)}" + (f" ({', '.join(self.marts)})" if self.marts else ""))
         if self.payable:
             lines.append("Latest payable months:")
             lines += [f"  {fund:<18}{month:%Y-%m}  balance {balance:>18,.2f}  "
                       f"{'n/a' if months is None else f'{months:.1f}':>6} months  {status}"
                       for fund, month, balance, months, status in self.payable]
+        if self.log:
+            lines.append(f"dbt output: {self.log}")
         if self.errors:
             lines.append("FAILED:")
             lines += [f"  {error}" for error in self.errors]
@@ -75,10 +80,13 @@ def run_pipeline(landing_dir: Path) -> Outcome:
     else:
         selection = [key for key in job.asset_layer.executable_asset_keys
                      if not defs.resolve_assets_def(key).partitions_def]
-    with dg.DagsterInstance.get() as instance:
+    log = yibao_home() / "logs" / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # dagster-dbt echoes every dbt event to stdout: keep it in a log file, not in the summary.
+    with dg.DagsterInstance.get() as instance, log.open("w") as sink, redirect_stdout(sink):
         result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
                                         run_config=_QUIET, raise_on_error=False)
-    outcome = Outcome(result.success, errors=_failures(result))
+    outcome = Outcome(result.success, errors=_failures(result), log=log)
     outcome.marts = sorted("/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
                            if e.asset_key.path[0] == "marts")
     _summarize_warehouse(outcome, before)

@@ -1,7 +1,5 @@
 """Dagster resources: the warehouse connection and the landing directory."""
 
-from __future__ import annotations
-
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional

@@ -75,6 +75,7 @@ class Source:
     monthly: bool = True
     optional: bool = False  # a reference file that may be absent
     month_column: str = ""  # the column that must fall in the file's month
+    lookups: tuple[str, ...] = ()  # reference sources the rules read: loaded first
     comment: str = ""
 
     @property
@@ -96,6 +97,7 @@ def _sum(columns: tuple[str, ...]) -> str:
 
 SETTLEMENT = Source(
     name="settlement",
+    lookups=('institutions',),
     folder="settlement",
     comment="結算: one settled visit, stay or purchase",
     columns=(
@@ -137,6 +139,7 @@ SETTLEMENT = Source(
 
 FUND_FLOWS = Source(
     name="fund_flows",
+    lookups=('counties',),
     folder="fund_flows",
     comment="fund income and non-settlement expenses",
     columns=(
@@ -154,6 +157,7 @@ FUND_FLOWS = Source(
 
 ENROLLMENT = Source(
     name="enrollment",
+    lookups=('counties',),
     folder="enrollment",
     comment="參保: enrollments starting or changing in the month (holds personal data)",
     columns=(
@@ -179,6 +183,7 @@ ENROLLMENT = Source(
 
 INSPECTION = Source(
     name="inspection",
+    lookups=('institutions',),
     folder="inspection",
     comment="稽核檢查: inspections and their outcome",
     columns=(
@@ -221,6 +226,7 @@ COUNTIES = Source(
 
 INSTITUTIONS = Source(
     name="institutions",
+    lookups=('counties',),
     folder="reference",
     monthly=False,
     comment="定點醫藥機構: designated institutions",
@@ -241,6 +247,7 @@ INSTITUTIONS = Source(
 
 BUDGETS = Source(
     name="budgets",
+    lookups=('institutions',),
     folder="reference",
     monthly=False,
     comment="總額預算: annual pooled-fund quota per institution",

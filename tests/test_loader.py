@@ -84,7 +84,7 @@ ROW_RULES = [
     ({"settlement_id": ""}, "settlement_id: required"),
     ({"scheme": "farmer"}, "scheme: not one of employee, resident: farmer"),
     ({"settlement_date": "2024-02-30"}, "settlement_date: not a date (YYYY-MM-DD): 2024-02-30"),
-    ({"total_cost": "1e3"}, "total_cost: not an amount (yuan, up to 2 decimals): 1e3"),
+    ({"total_cost": "12O"}, "total_cost: not an amount: 12O"),
     ({"total_cost": "100.001"}, "total_cost: not an amount (yuan, up to 2 decimals): 100.001"),
     ({"is_out_of_area": "yes"}, "is_out_of_area: not 0 or 1: yes"),
     ({"settlement_date": "2024-02-01"}, "settlement_date 2024-02-01 outside the file's month 2024-01"),

@@ -1,7 +1,5 @@
 """The dbt models as Dagster assets; dbt tests appear as asset checks."""
 
-from __future__ import annotations
-
 from typing import Any, Mapping
 
 import dagster as dg

@@ -5,8 +5,6 @@ loads any range of months (single-run backfill policy), oldest first, because se
 look at earlier months (settlement_id unique across months).
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.loading import FileLoad, load_file, reject_file
@@ -15,23 +13,12 @@ from orchestration.sources import MONTHLY_SOURCES, REFERENCE_SOURCES, Source
 
 MONTHS = dg.MonthlyPartitionsDefinition(start_date="2015-01", end_date="2041-01", fmt="%Y-%m")
 
-# The reference tables a source's row rules look up: they must be loaded first.
-_LOOKUPS = {
-    "institutions": ["counties"],
-    "budgets": ["institutions"],
-    "settlement": ["institutions"],
-    "inspection": ["institutions"],
-    "fund_flows": ["counties"],
-    "enrollment": ["counties"],
-}
-
-
 def raw_key(source_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", source_name])
 
 
 def _deps(source: Source) -> list[dg.AssetKey]:
-    return [raw_key(name) for name in _LOOKUPS.get(source.name, [])]
+    return [raw_key(name) for name in source.lookups]
 
 
 def _result(loads: list[FileLoad]) -> dg.MaterializeResult:

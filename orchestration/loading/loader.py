@@ -16,7 +16,7 @@ import psycopg
 
 from orchestration.loading.reading import LandingFile, RejectedFile, read_landing_file
 from orchestration.loading.validation_sql import LANDING_TABLE, Batch, validate_and_load_sql
-from orchestration.sources import REFERENCE_SOURCES, Source
+from orchestration.sources import Source
 
 _COPY_CHUNK = 8 << 20
 
@@ -79,10 +79,10 @@ def _describe(problem: Exception) -> str:
 
 
 def _is_unchanged(conn: psycopg.Connection, source: Source, file: str, sha256: str) -> bool:
-    """Same bytes as the last successful load, and no reference data changed since then.
+    """Same bytes as the last successful load, and no looked-up reference changed since then.
 
-    Monthly rows are validated against the reference files (known institutions, counties), so a
-    new reference snapshot makes every monthly file worth validating again.
+    Rows are validated against reference files (known institutions, counties), so a new
+    snapshot of one of those makes the files that look it up worth validating again.
     """
     row = conn.execute(
         """select sha256, load_id from audit.file_loads
@@ -92,11 +92,11 @@ def _is_unchanged(conn: psycopg.Connection, source: Source, file: str, sha256: s
     ).fetchone()
     if row is None or row[0] != sha256:
         return False
-    if not source.monthly:
+    if not source.lookups:
         return True
     newest_reference = conn.execute(
         "select max(load_id) from audit.file_loads where status = 'loaded' and source = any(%s)",
-        [[s.name for s in REFERENCE_SOURCES]],
+        [list(source.lookups)],
     ).fetchone()[0]
     return newest_reference is None or row[1] > newest_reference
 
@@ -115,7 +115,7 @@ def _replace_rows(conn: psycopg.Connection, source: Source, landing: LandingFile
     scope = f"_month = {batch.month_sql}" if source.monthly else "true"
     conn.execute(f"delete from raw.{source.name} where {scope}")
     conn.execute(f"delete from quarantine.{source.name} where {scope}")
-    sql = validate_and_load_sql(source, batch, landing.positions, len(landing.header))
+    sql = validate_and_load_sql(source, batch, landing.header)
     loaded, quarantined = conn.execute(sql).fetchone()
     read = conn.execute(f"select count(*) from {LANDING_TABLE} where raw_line <> ''").fetchone()[0]
     return read, loaded, quarantined

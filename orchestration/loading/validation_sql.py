@@ -15,28 +15,33 @@ from orchestration.sources import Column, Source
 
 LANDING_TABLE = "pg_temp.landing"
 
-_AMOUNT = r"^-?\d{1,12}(\.\d{1,2})?$"
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_MONTH = r"^\d{4}-\d{2}$"
-_INTEGER = r"^-?\d{1,9}$"
+# Every check is a cheap function call or comparison: PostgreSQL's regular expressions cost
+# 0.3-0.6 s per million values, which, on 15 amount columns, would dominate a load.
+_AMOUNT_LIMIT = "1e12"  # numeric(14,2)
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _iso_date(value: str) -> str:
+    return (f"(length({value}) = 10 and substr({value}, 5, 1) = '-' and substr({value}, 8, 1) = '-'"
+            f" and pg_input_is_valid({value}, 'date'))")
+
+
 def _type_failure(column: Column) -> tuple[str, str] | None:
-    """(condition on the text value `v`, description) of a value of the wrong type."""
+    """(condition on the text value, description) of a value of the wrong type."""
     v = column.name
     kind = column.kind
     if kind == "date":
-        return f"({v} !~ '{_DATE}' or not pg_input_is_valid({v}, 'date'))", "not a date (YYYY-MM-DD)"
+        return f"not {_iso_date(v)}", "not a date (YYYY-MM-DD)"
     if kind == "month":
-        return f"({v} !~ '{_MONTH}' or not pg_input_is_valid({v} || '-01', 'date'))", "not a month (YYYY-MM)"
+        first_day = f"{v} || '-01'"
+        return f"(length({v}) <> 7 or not {_iso_date(first_day)})", "not a month (YYYY-MM)"
     if kind == "amount":
-        return f"{v} !~ '{_AMOUNT}'", "not an amount (yuan, up to 2 decimals)"
+        return f"not pg_input_is_valid({v}, 'numeric')", "not an amount"
     if kind == "integer":
-        return f"{v} !~ '{_INTEGER}'", "not an integer"
+        return f"not pg_input_is_valid({v}, 'integer')", "not an integer"
     if kind == "flag":
         return f"{v} not in ('0', '1')", "not 0 or 1"
     if kind == "enum":
@@ -57,8 +62,16 @@ def _type_checks(column: Column) -> list[str]:
     if failure:
         condition, description = failure
         branches.append(f"when {condition} then format('%s: {description}: %s', '{v}', {v})")
-    if column.kind == "amount" and not column.signed:
-        branches.append(f"when {v} like '-%' then format('{v}: negative amount: %s', {v})")
+    return branches
+
+
+def _amount_checks(column: Column) -> list[str]:
+    """CASE branches on a parsed amount: yuan with at most 2 decimals, signed only if allowed."""
+    v = f"t.{column.name}"
+    bad = f"scale({v}) > 2 or {v} = 'NaN' or abs({v}) >= {_AMOUNT_LIMIT}"
+    branches = [f"when {bad} then format('{column.name}: not an amount (yuan, up to 2 decimals): %s', {v})"]
+    if not column.signed:
+        branches.append(f"when {v} < 0 then format('{column.name}: negative amount: %s', {v})")
     return branches
 
 
@@ -67,7 +80,7 @@ def _cast(column: Column) -> str:
     casts = {
         "date": f"{v}::date",
         "month": f"({v} || '-01')::date",
-        "amount": f"{v}::numeric(14,2)",
+        "amount": f"{v}::numeric",  # no typmod: it would round away a third decimal
         "integer": f"{v}::integer",
         "flag": f"{v} = '1'",
     }
@@ -88,7 +101,7 @@ class Batch:
 
 
 def _rule_checks(source: Source, batch: Batch) -> list[str]:
-    branches = []
+    branches = [b for c in source.columns if c.kind == "amount" for b in _amount_checks(c)]
     if source.month_column:
         col = source.month_column
         branches.append(
@@ -99,35 +112,36 @@ def _rule_checks(source: Source, batch: Batch) -> list[str]:
     return branches
 
 
-def validate_and_load_sql(source: Source, batch: Batch, positions: dict[str, int], field_count: int) -> str:
+def validate_and_load_sql(source: Source, batch: Batch, header: list[str]) -> str:
     """SQL that moves the landed lines of one file into raw and quarantine.
 
-    `positions` maps each contract column to its 1-based position in the file's rows;
-    `field_count` is the number of header columns every row must have. The statement returns
-    one row: (rows loaded, rows quarantined).
+    `header` is the file's header row: it fixes each column's position and the number of
+    fields every row must have. `offset 0` keeps PostgreSQL from inlining a subquery, which would evaluate each
+    parsed field or check once per reference instead of once per row.
+    The statement returns one row: (rows loaded, rows quarantined).
     """
     columns = source.columns
     names = [c.name for c in columns]
-    texts = ",\n        ".join(f"nullif(btrim(f[{positions[c.name]}]), '') as {c.name}" for c in columns)
+    field_count = len(header)
+    texts = ",\n        ".join(f"nullif(btrim(f[{header.index(c.name) + 1}]), '') as {c.name}" for c in columns)
     type_branches = "\n            ".join(b for c in columns for b in _type_checks(c))
     casts = ",\n        ".join(f"case when type_reason is null then {_cast(c)} end as {c.name}" for c in columns)
     rule_branches = "\n            ".join(_rule_checks(source, batch))
     rule_case = f"case\n            {rule_branches}\n        end" if rule_branches else "null::text"
     key = ", ".join(f"t.{k}" for k in source.key) if source.key else "t.line_number"
+    key_name = "/".join(source.key) or "row"
     lineage = ["_file", "_line_number", "_load_id"] + (["_month"] if source.monthly else [])
     file = _literal(batch.file)
     lineage_values = [file, "line_number", str(batch.load_id)] + ([batch.month_sql] if source.monthly else [])
     conflict = f"on conflict ({', '.join(source.key)}) do nothing" if source.key_across_months else ""
     return f"""
-with split as (
-    select line_number, raw_line, coalesce(fields, string_to_array(raw_line, ',')) as f
-    from {LANDING_TABLE}
-    where raw_line <> ''
-),
-texts as (
+with texts as (
     select line_number, raw_line, cardinality(f) as field_count,
         {texts}
-    from split
+    from {LANDING_TABLE},
+        lateral (select coalesce(fields, string_to_array(raw_line, ',')) as f offset 0) split
+    where raw_line <> ''
+    offset 0
 ),
 typed as (
     select line_number, raw_line, type_reason,
@@ -138,19 +152,17 @@ typed as (
             {type_branches}
         end as type_reason
         from texts
+        offset 0
     ) checked
-),
-ruled as (
-    select t.*, coalesce(t.type_reason, {rule_case}) as rule_reason
-    from typed t
+    offset 0
 ),
 keyed as (
     select t.*, coalesce(
         t.rule_reason,
         case when row_number() over (partition by t.rule_reason is null, {key} order by t.line_number) > 1
-             then 'duplicate {"/".join(source.key) or "row"} within the file' end
+             then 'duplicate {key_name} within the file' end
     ) as reason
-    from ruled t
+    from (select t.*, coalesce(t.type_reason, {rule_case}) as rule_reason from typed t offset 0) t
 ),
 loaded as (
     insert into raw.{source.name} ({", ".join(names + lineage)})
@@ -162,12 +174,14 @@ loaded as (
 ),
 quarantined as (
     insert into quarantine.{source.name} (file, line_number, raw_line, reason, _month, _load_id)
-    select {file}, k.line_number, k.raw_line,
-        coalesce(k.reason, '{"/".join(source.key)} already loaded from another file'),
-        {batch.month_sql}, {batch.load_id}
-    from keyed k
-    where k.reason is not null
-       or not exists (select 1 from loaded l where l._line_number = k.line_number)
+    select {file}, line_number, raw_line, reason, {batch.month_sql}, {batch.load_id}
+    from (
+        select line_number, raw_line, reason from keyed where reason is not null
+        union all
+        select line_number, raw_line, '{key_name} already loaded from another file'
+        from keyed k
+        where reason is null and not exists (select 1 from loaded l where l._line_number = k.line_number)
+    ) rejected
     returning 1
 )
 select (select count(*) from loaded), (select count(*) from quarantined)

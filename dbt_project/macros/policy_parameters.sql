@@ -1,0 +1,33 @@
+{#-
+    Known policy parameters: the keys of dbt_project.yml's vars whose defaults
+    reference/policy_parameters.csv can override. Keep in step with dbt_project.yml.
+-#}
+{% macro policy_parameter_keys() -%}
+    {{ return([
+        'payable_months_critical',
+        'payable_months_low',
+        'payable_months_excess',
+        'growth_min_base',
+        'top_usage_city',
+        'top_usage_county',
+        'top_growth_city',
+        'inspection_lookback_months',
+        'overspend_tolerance',
+        'ci_high_cost_threshold',
+        'readmission_days',
+    ]) }}
+{%- endmacro %}
+
+
+{#-
+    A one-row select of the effective values of `keys`, one column per key, from
+    int_policy_parameters (defaults overridden by the landing file). Use it as an import CTE:
+        parameters as ({{ select_policy_parameters(['growth_min_base', 'top_usage_city']) }})
+-#}
+{% macro select_policy_parameters(keys) -%}
+    select
+        {%- for key in keys %}
+        max(value) filter (where key = '{{ key }}') as {{ key }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_policy_parameters') }}
+{%- endmacro %}

@@ -1,0 +1,70 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='settlement_month',
+        on_schema_change='fail',
+        indexes=[{'columns': ['settlement_month']}],
+        pre_hook=["{{ delete_months_gone_from_source('settlement_month', ref('stg_raw__settlement')) }}"]
+    )
+}}
+
+-- Settlement payments summed per month, institution and scheme: the one pass over the
+-- settlements that the fund, ranking and overspend marts share. Amounts net reversals.
+-- Incremental by month like fct_settlements: a run re-sums only new or re-delivered months
+-- (macro changed_months) and the pre-hook drops months that no longer have landed rows.
+
+with
+
+settlements as (
+
+    select
+        settlement_month,
+        institution_code,
+        scheme,
+        is_reversal,
+        pooled_fund_paid,
+        critical_illness_paid,
+        _load_id
+
+    from {{ ref('stg_raw__settlement') }}
+
+),
+
+{% if is_incremental() %}
+
+months_to_build as (
+
+    {{ changed_months(ref('stg_raw__settlement'), 'settlement_month') }}
+
+),
+
+{% endif %}
+
+selected as (
+
+    select * from settlements
+    {% if is_incremental() %}
+    where settlement_month in (select month from months_to_build)
+    {% endif %}
+
+),
+
+summed as (
+
+    select
+        settlement_month,
+        institution_code,
+        scheme,
+        count(*) filter (where not is_reversal) as settlement_count,
+        count(*) filter (where is_reversal) as reversal_count,
+        sum(pooled_fund_paid) as pooled_fund_paid,
+        sum(critical_illness_paid) as critical_illness_paid,
+        max(_load_id) as _load_id
+
+    from selected
+    group by settlement_month, institution_code, scheme
+
+)
+
+select * from summed

@@ -1,0 +1,22 @@
+-- County-level divisions (縣(市、區)): one row per county_code.
+
+with
+
+counties as (
+
+    select * from {{ ref('stg_raw__counties') }}
+
+),
+
+final as (
+
+    select
+        county_code,
+        county_name,
+        registered_population
+
+    from counties
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+"""Writing a whole landing directory (shared/CONTRACT.md §2), one month at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.sources import SOURCES
+
+from .budgets import write_budgets
+from .enrollment import write_enrollment
+from .fund_flows import FundLedger, write_fund_flows, write_opening_balances
+from .inspections import InspectionState, month_inspections, write_inspections
+from .randomness import stream
+from .reference import write_counties, write_institutions
+from .settlements import SettlementState, fund_expenditure, settle_month, write_settlements
+from .world import build_world
+
+
+def generate(out: Path, seed: int = 20240101, start: str = "2024-01", months: int = 24,
+             persons: int = 20000) -> dict[str, int]:
+    """Write a synthetic landing directory to `out`; return the number of rows per source.
+
+    `persons` is the number of insured persons enrolled in the first month; about 0.25 % a
+    month join later and a few leave. The same arguments always give byte-identical files.
+    `out` must not hold CSV files yet, so no stale month of an earlier run is left behind.
+    """
+    out = Path(out)
+    if out.exists() and any(out.rglob("*.csv")):
+        raise ValueError(f"{out} already holds CSV files: generate into a new or empty directory")
+    world = build_world(seed, start, months, persons)
+    population, institutions, calendar = world.population, world.institutions, world.calendar
+    rows = dict.fromkeys(SOURCES, 0)
+    del rows["policy_parameters"]  # not generated: the documented defaults apply
+    initial = population.start_month == 0
+    enrolled = [int((initial & (population.county == c)).sum()) for c in range(len(world.counties.codes))]
+    rows["counties"] = write_counties(out, world.counties, enrolled, stream(seed, "reference"))
+    rows["institutions"] = write_institutions(out, institutions, world.counties)
+
+    settlements = SettlementState.start(len(population))
+    inspections = InspectionState.start(institutions)
+    ledger = FundLedger(len(world.counties.codes))
+    for month in calendar:
+        batch = settle_month(world, settlements, month)
+        rows["settlement"] += write_settlements(out, month, batch, world)
+        flows = ledger.month_flows(month, population, fund_expenditure(batch), stream(seed, "fund_flows", month.index))
+        rows["fund_flows"] += write_fund_flows(out, month, flows, world.counties.codes)
+        rows["enrollment"] += write_enrollment(out, month, population, world.counties)
+        found = month_inspections(institutions, month, calendar[-1].last_day, settlements.ci_by_half, inspections,
+                                  stream(seed, "inspections", month.index))
+        rows["inspection"] += write_inspections(out, month, found, institutions)
+
+    rows["budgets"] = write_budgets(out, calendar, settlements.pooled_by_year, institutions, stream(seed, "budgets"))
+    rows["fund_opening_balance"] = write_opening_balances(out, calendar[0], ledger.opening_balances())
+    return rows

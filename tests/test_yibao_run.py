@@ -1,0 +1,96 @@
+"""`yibao generate` then `yibao run`, end to end through the installed command."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+YIBAO = str(Path(sys.executable).with_name("yibao"))
+
+
+def yibao(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([YIBAO, *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("landing") / "demo"
+    result = yibao("generate", "--out", str(out), "--persons", "2000", "--months", "8", "--start", "2024-11")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def expenditure_from_files(landing: Path) -> dict[tuple[str, str], Decimal]:
+    """Each fund's monthly expenditure, summed straight from the landing CSVs (contract §3)."""
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for path in sorted((landing / "settlement").glob("*.csv")):
+        month = path.stem
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                fund = "employee_pooled" if row["scheme"] == "employee" else "resident_basic"
+                totals[month, fund] += Decimal(row["pooled_fund_paid"])
+                totals[month, "critical_illness"] += Decimal(row["critical_illness_paid"])
+    for path in sorted((landing / "fund_flows").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                if row["direction"] == "expense":
+                    totals[row["month"], row["fund_code"]] += Decimal(row["amount"])
+    return totals
+
+
+def test_run_builds_the_marts_and_matches_the_landing_files(warehouse_url, landing):
+    result = yibao("run", "--landing", str(landing))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Marts built: 8" in result.stdout and "Latest payable months:" in result.stdout
+
+    with psycopg.connect(warehouse_url) as conn:
+        marts = conn.execute(
+            "select to_char(month, 'YYYY-MM'), fund_code, expenditure from marts.fund_balance_monthly"
+        ).fetchall()
+        settlement_rows = conn.execute("select count(*) from marts.fct_settlements").fetchone()[0]
+    assert {(m, f): e for m, f, e in marts} == expenditure_from_files(landing)
+    lines = sum(len(p.read_text().splitlines()) - 1 for p in (landing / "settlement").glob("*.csv"))
+    assert settlement_rows == lines
+
+
+def test_a_second_run_leaves_the_same_state(warehouse_url, landing):
+    assert yibao("run", "--landing", str(landing)).returncode == 0
+    state = """select fund_code, month, closing_balance, status from marts.fund_payable_months
+               order by 1, 2"""
+    with psycopg.connect(warehouse_url) as conn:
+        first = conn.execute(state).fetchall()
+    again = yibao("run", "--landing", str(landing))
+    assert again.returncode == 0
+    assert "(no new or changed files)" in again.stdout
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute(state).fetchall() == first
+
+
+def test_a_rejected_file_fails_the_run_naming_it_and_keeps_earlier_data(warehouse_url, landing, tmp_path):
+    copy = tmp_path / "landing"
+    subprocess.run(["cp", "-r", str(landing), str(copy)], check=True)
+    assert yibao("run", "--landing", str(copy)).returncode == 0
+    with psycopg.connect(warehouse_url) as conn:
+        before = conn.execute("select count(*) from raw.settlement where _month = '2025-01-01'").fetchone()[0]
+    (copy / "settlement" / "2025-01.csv").write_text("settlement_id,person_id\nS1,P1\n")
+
+    result = yibao("run", "--landing", str(copy))
+
+    assert result.returncode == 1
+    assert "settlement/2025-01.csv rejected: missing required column(s)" in result.stdout
+    with psycopg.connect(warehouse_url) as conn:
+        after = conn.execute("select count(*) from raw.settlement where _month = '2025-01-01'").fetchone()[0]
+    assert after == before > 0
+
+
+def test_missing_landing_directory_is_a_clear_error(tmp_path):
+    result = yibao("run", "--landing", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert "landing directory not found" in result.stderr

@@ -7,6 +7,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.dbt_assets import dbt_models
+from orchestration.defs.landing_sensor import landing_sensor
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
 
@@ -19,6 +20,7 @@ load_and_build = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[*raw_assets, dbt_models],
     jobs=[load_and_build],
+    sensors=[landing_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(path=dg.EnvVar("YIBAO_LANDING")),

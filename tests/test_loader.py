@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,7 @@ def test_a_rejected_file_leaves_earlier_data_intact(db, tmp_path, content, messa
     (load,) = [l for l in load_all(db, tmp_path) if l.source == "settlement"]
     assert load.status == "rejected" and load.message.startswith(message)
     assert rows(db, "select settlement_id from raw.settlement") == [("S1",)]
-    audit = rows(db, "select status, file, message from audit.file_loads where source = 'settlement' order by load_id")
+    audit = rows(db, "select status, file, message, sha256 from audit.file_loads where source = 'settlement' order by load_id")
     assert [a[0] for a in audit] == ["loaded", "rejected"]
     assert audit[1][1] == "settlement/2024-01.csv" and audit[1][2].startswith(message)
+    assert audit[1][3] == hashlib.sha256(content).hexdigest()

@@ -40,35 +40,30 @@ def load_file(conn: psycopg.Connection, source: Source, path: Path, landing_root
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     file = path.relative_to(landing_root).as_posix()
-    batch_month = month if source.monthly else None
+    month = month if source.monthly else None
+    sha256 = None
     try:
         landing = read_landing_file(path, source.column_names)
-        if _is_unchanged(conn, source, file, landing.sha256):
-            return FileLoad(source.name, file, batch_month, "unchanged")
+        sha256 = landing.sha256
+        if _is_unchanged(conn, source, file, sha256):
+            return FileLoad(source.name, file, month, "unchanged")
         with conn.transaction():
             load_id = conn.execute("select nextval('audit.file_loads_load_id_seq')").fetchone()[0]
-            counts = _replace_rows(conn, source, landing, Batch(file, load_id, batch_month))
-            _record(conn, load_id, source, file, batch_month, landing, "loaded", "", started, counts)
+            counts = _replace_rows(conn, source, landing, Batch(file, load_id, month))
+            load = FileLoad(source.name, file, month, "loaded", *counts, seconds=time.perf_counter() - clock)
+            _record(conn, load, started, sha256, landing.encoding, load_id)
     except (RejectedFile, psycopg.DataError) as problem:
-        message = _describe(problem)
-        _record(conn, None, source, file, batch_month, None, "rejected", message, started, (0, 0, 0))
-        return FileLoad(source.name, file, batch_month, "rejected", message=message,
+        load = FileLoad(source.name, file, month, "rejected", message=_describe(problem),
                         seconds=time.perf_counter() - clock)
-    read, loaded, quarantined = counts
-    return FileLoad(source.name, file, batch_month, "loaded", read, loaded, quarantined,
-                    seconds=time.perf_counter() - clock)
+        _record(conn, load, started, sha256 or getattr(problem, "sha256", None))
+    return load
 
 
 def reject_file(conn: psycopg.Connection, source_name: str, file: str, message: str) -> FileLoad:
     """Record a file that the landing layout does not allow (e.g. a misnamed monthly file)."""
-    started = datetime.now(timezone.utc)
-    with conn.transaction():
-        conn.execute(
-            """insert into audit.file_loads (source, file, status, message, started_at)
-               values (%s, %s, 'rejected', %s, %s)""",
-            [source_name, file, message, started],
-        )
-    return FileLoad(source_name, file, None, "rejected", message=message)
+    load = FileLoad(source_name, file, None, "rejected", message=message)
+    _record(conn, load, datetime.now(timezone.utc))
+    return load
 
 
 def _describe(problem: Exception) -> str:
@@ -137,15 +132,15 @@ def _copy_into_landing(conn: psycopg.Connection, landing: LandingFile) -> None:
                 copy.write(data[start:start + _COPY_CHUNK])
 
 
-def _record(conn, load_id, source, file, month, landing, status, message, started, counts) -> None:
-    read, loaded, quarantined = counts
+def _record(conn: psycopg.Connection, load: FileLoad, started: datetime, sha256: str | None = None,
+            encoding: str | None = None, load_id: int | None = None) -> None:
     with conn.transaction():
         conn.execute(
             """insert into audit.file_loads (load_id, source, file, month, sha256, encoding, rows_read,
                    rows_loaded, rows_quarantined, status, message, started_at)
                values (coalesce(%s, nextval('audit.file_loads_load_id_seq')), %s, %s, %s::date, %s, %s,
                        %s, %s, %s, %s, %s, %s)""",
-            [load_id, source.name, file, f"{month}-01" if month else None,
-             landing.sha256 if landing else None, landing.encoding if landing else None,
-             read, loaded, quarantined, status, message or None, started],
+            [load_id, load.source, load.file, f"{load.month}-01" if load.month else None, sha256, encoding,
+             load.rows_read, load.rows_loaded, load.rows_quarantined, load.status, load.message or None,
+             started],
         )

@@ -21,14 +21,17 @@ _ENCODINGS = (("utf-8", "UTF8"), ("gb18030", "GB18030"))
 class RejectedFile(Exception):
     """The file cannot be read as a whole; nothing of it is loaded."""
 
+    def __init__(self, message: str, sha256: str | None = None):
+        super().__init__(message)
+        self.sha256 = sha256
+
 
 @dataclass
 class LandingFile:
     path: Path
     sha256: str
     encoding: str  # PostgreSQL's name of the file's encoding
-    header: list[str]
-    positions: dict[str, int]  # column name -> 1-based position in each row
+    header: list[str]  # lower-cased column names in file order
     data: bytes = b""  # the lines after the header, raw: PostgreSQL splits them
     records: list[tuple[int, str, list[str]]] = field(default_factory=list)  # parsed by Python
 
@@ -41,6 +44,13 @@ def read_landing_file(path: Path, required: list[str]) -> LandingFile:
     """Decode `path`, check its header against the `required` columns and split off the data."""
     raw = path.read_bytes()
     sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        return _split(path, raw, sha256, required)
+    except RejectedFile as problem:
+        raise RejectedFile(str(problem), sha256) from None
+
+
+def _split(path: Path, raw: bytes, sha256: str, required: list[str]) -> LandingFile:
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     if not raw.strip():
@@ -51,9 +61,8 @@ def read_landing_file(path: Path, required: list[str]) -> LandingFile:
     header_end = raw.find(b"\n")
     header_bytes = raw if header_end < 0 else raw[:header_end]
     header = _parse_header(header_bytes.decode(python_encoding), required)
-    positions = {name: header.index(name) + 1 for name in required}
     data = b"" if header_end < 0 else raw[header_end + 1:]
-    landing = LandingFile(path, sha256, encoding, header, positions)
+    landing = LandingFile(path, sha256, encoding, header)
     if _needs_csv_parser(data):
         landing.records = _parse_records(data.decode(python_encoding))
     else:

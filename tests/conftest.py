@@ -41,17 +41,60 @@ def server_url(isolated_home) -> str:
     return os.environ.get("WAREHOUSE_URL") or warehouse.embedded_url()
 
 
-@pytest.fixture
-def warehouse_url(server_url, monkeypatch) -> str:
-    """A new, empty database; WAREHOUSE_URL points at it for the duration of the test."""
+def create_database(server_url: str) -> str:
+    """A new, empty database on the test server; returns its URL."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f"create database {name}")
-    url = make_conninfo(server_url, dbname=name)
+    return make_conninfo(server_url, dbname=name)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"drop database if exists {database_name(url)} with (force)")
+
+
+@pytest.fixture
+def warehouse_url(server_url, monkeypatch) -> str:
+    """A new, empty database; WAREHOUSE_URL points at it for the duration of the test."""
+    url = create_database(server_url)
     monkeypatch.setenv("WAREHOUSE_URL", url)
     yield url
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f"drop database if exists {name} with (force)")
+    drop_database(server_url, url)
+
+
+@pytest.fixture(scope="module")
+def built_warehouse(server_url):
+    """Once per module: `built_warehouse(landing_dir)` runs the whole pipeline into a new database.
+
+    It creates a database, points WAREHOUSE_URL at it for the run only, runs `run_pipeline`
+    (loader and `dbt build`), fails unless the run succeeded and returns an autocommit
+    connection to the built warehouse. A pipeline run takes seconds: build each landing
+    directory once per module and let its tests share the result.
+    """
+    from orchestration.pipeline import run_pipeline
+
+    urls, connections = [], []
+
+    def build(landing_dir: Path) -> psycopg.Connection:
+        url = create_database(server_url)
+        urls.append(url)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("WAREHOUSE_URL", url)
+            # run_pipeline sets these for Dagster and dbt; restore them after the run.
+            for name in ("YIBAO_LANDING", *(f"YIBAO_PG_{part}" for part in
+                                            ("HOST", "PORT", "USER", "PASSWORD", "DBNAME"))):
+                mp.delenv(name, raising=False)
+            outcome = run_pipeline(landing_dir)
+        assert outcome.success, "pipeline failed:\n" + "\n".join(outcome.errors)
+        connections.append(psycopg.connect(url, autocommit=True))
+        return connections[-1]
+
+    yield build
+    for conn in connections:
+        conn.close()
+    for url in urls:
+        drop_database(server_url, url)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""DDL of the loader's schemas: `raw` (typed, validated rows), `quarantine` and `audit`.
+"""DDL of the loader's schemas: `raw` (typed, validated rows), `quarantine`, `audit` and
+`loader` (functions the validation SQL uses).
 
 Every raw table has the contract's columns, typed, plus lineage columns: `_file` (the landing
 path relative to the landing directory), `_line_number` (1 = the header), `_load_id` (the
@@ -28,6 +29,38 @@ create table if not exists audit.file_loads (
     loaded_at timestamptz not null default clock_timestamp()
 );
 comment on table audit.file_loads is 'Every landing file handled: one row per load attempt (loaded or rejected)';
+"""
+
+
+# Helper functions of the loader's validation SQL (orchestration/loading/validation_sql.py).
+LOADER_FUNCTIONS_DDL = r"""
+create or replace function loader.iso_date(v text) returns text
+language sql immutable parallel safe as $$
+    select case
+        when v is null or (length(v) = 10 and substr(v, 5, 1) = '-') then v
+        when v ~ '^\d{8}$' then substr(v, 1, 4) || '-' || substr(v, 5, 2) || '-' || substr(v, 7, 2)
+        when v ~ '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$' then
+            split_part(translate(v, '/.', '--'), '-', 1)
+            || '-' || lpad(split_part(translate(v, '/.', '--'), '-', 2), 2, '0')
+            || '-' || lpad(split_part(translate(v, '/.', '--'), '-', 3), 2, '0')
+        else v
+    end
+$$;
+comment on function loader.iso_date(text) is
+    'A date written YYYYMMDD, YYYY/M/D, YYYY.M.D or YYYY-M-D as YYYY-MM-DD; anything else unchanged';
+create or replace function loader.iso_month(v text) returns text
+language sql immutable parallel safe as $$
+    select case
+        when v is null or (length(v) = 7 and substr(v, 5, 1) = '-') then v
+        when v ~ '^\d{6}$' then substr(v, 1, 4) || '-' || substr(v, 5, 2)
+        when v ~ '^\d{4}[-/.]\d{1,2}$' then
+            split_part(translate(v, '/.', '--'), '-', 1)
+            || '-' || lpad(split_part(translate(v, '/.', '--'), '-', 2), 2, '0')
+        else v
+    end
+$$;
+comment on function loader.iso_month(text) is
+    'A month written YYYYMM, YYYY/M, YYYY.M or YYYY-M as YYYY-MM; anything else unchanged';
 """
 
 
@@ -64,9 +97,10 @@ def ensure_schemas(conn: psycopg.Connection) -> None:
     """Create the loader's schemas and tables when missing (idempotent)."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('yibao.ensure_schemas'))")
-        for schema in ("raw", "quarantine", "audit"):
+        for schema in ("raw", "quarantine", "audit", "loader"):
             conn.execute(f"create schema if not exists {schema}")
         conn.execute(AUDIT_DDL)
+        conn.execute(LOADER_FUNCTIONS_DDL)
         for source in ALL_SOURCES:
             conn.execute(raw_table_ddl(source))
             conn.execute(quarantine_table_ddl(source))

@@ -76,6 +76,9 @@ class Source:
     optional: bool = False  # a reference file that may be absent
     month_column: str = ""  # the column that must fall in the file's month
     lookups: tuple[str, ...] = ()  # reference sources the rules read: loaded first
+    # (column, key): a non-empty column value must name a loaded row's key, in this file or
+    # an earlier one (a reversal must reverse a known settlement).
+    refers_to_own_key: tuple[str, str] = ()
     comment: str = ""
 
     @property
@@ -117,6 +120,7 @@ SETTLEMENT = Source(
     ),
     key=("settlement_id",),
     key_across_months=True,
+    refers_to_own_key=("reversal_of", "settlement_id"),
     month_column="settlement_date",
     rules=(
         Rule("unknown institution_code",

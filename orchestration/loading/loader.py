@@ -15,7 +15,12 @@ from pathlib import Path
 import psycopg
 
 from orchestration.loading.reading import LandingFile, RejectedFile, read_landing_file
-from orchestration.loading.validation_sql import LANDING_TABLE, Batch, validate_and_load_sql
+from orchestration.loading.validation_sql import (
+    LANDING_TABLE,
+    Batch,
+    dangling_references_sql,
+    validate_and_load_sql,
+)
 from orchestration.sources import Source
 
 _COPY_CHUNK = 8 << 20
@@ -43,7 +48,7 @@ def load_file(conn: psycopg.Connection, source: Source, path: Path, landing_root
     month = month if source.monthly else None
     sha256 = None
     try:
-        landing = read_landing_file(path, source.column_names)
+        landing = read_landing_file(path, source)
         sha256 = landing.sha256
         if _is_unchanged(conn, source, file, sha256):
             return FileLoad(source.name, file, month, "unchanged")
@@ -110,8 +115,11 @@ def _replace_rows(conn: psycopg.Connection, source: Source, landing: LandingFile
     scope = f"_month = {batch.month_sql}" if source.monthly else "true"
     conn.execute(f"delete from raw.{source.name} where {scope}")
     conn.execute(f"delete from quarantine.{source.name} where {scope}")
-    sql = validate_and_load_sql(source, batch, landing.header)
+    sql = validate_and_load_sql(source, batch, landing.header, landing.header_line)
     loaded, quarantined = conn.execute(sql).fetchone()
+    if source.refers_to_own_key:
+        dangling = conn.execute(dangling_references_sql(source, batch)).fetchone()[0]
+        loaded, quarantined = loaded - dangling, quarantined + dangling
     read = conn.execute(f"select count(*) from {LANDING_TABLE} where raw_line <> ''").fetchone()[0]
     return read, loaded, quarantined
 

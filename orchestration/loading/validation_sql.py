@@ -112,18 +112,29 @@ def _rule_checks(source: Source, batch: Batch) -> list[str]:
     return branches
 
 
-def validate_and_load_sql(source: Source, batch: Batch, header: list[str]) -> str:
+_NORMALIZERS = {"date": "loader.iso_date", "month": "loader.iso_month"}
+
+
+def _normalized(column: Column) -> str:
+    """The column's text value, dates and months rewritten to ISO form when written otherwise."""
+    function = _NORMALIZERS.get(column.kind)
+    return f"{function}({column.name}) as {column.name}" if function else column.name
+
+
+def validate_and_load_sql(source: Source, batch: Batch, header: list[str], header_line: str) -> str:
     """SQL that moves the landed lines of one file into raw and quarantine.
 
     `header` is the file's header row: it fixes each column's position and the number of
-    fields every row must have. `offset 0` keeps PostgreSQL from inlining a subquery, which would evaluate each
-    parsed field or check once per reference instead of once per row.
+    fields every row must have; a data line equal to `header_line` is a repeated header.
+    `offset 0` keeps PostgreSQL from inlining a subquery, which would evaluate each parsed field
+    or check once per reference instead of once per row.
     The statement returns one row: (rows loaded, rows quarantined).
     """
     columns = source.columns
     names = [c.name for c in columns]
     field_count = len(header)
     texts = ",\n        ".join(f"nullif(btrim(f[{header.index(c.name) + 1}]), '') as {c.name}" for c in columns)
+    normalized = ", ".join(_normalized(c) for c in columns)
     type_branches = "\n            ".join(b for c in columns for b in _type_checks(c))
     casts = ",\n        ".join(f"case when type_reason is null then {_cast(c)} end as {c.name}" for c in columns)
     rule_branches = "\n            ".join(_rule_checks(source, batch))
@@ -143,15 +154,21 @@ with texts as (
     where raw_line <> ''
     offset 0
 ),
+normalized as (
+    select line_number, raw_line, field_count, {normalized}
+    from texts
+    offset 0
+),
 typed as (
     select line_number, raw_line, type_reason,
         {casts}
     from (
-        select texts.*, case
+        select normalized.*, case
+            when raw_line = {_literal(header_line)} then 'repeated header row'
             when field_count <> {field_count} then format('expected {field_count} fields, found %s', field_count)
             {type_branches}
         end as type_reason
-        from texts
+        from normalized
         offset 0
     ) checked
     offset 0
@@ -185,4 +202,31 @@ quarantined as (
     returning 1
 )
 select (select count(*) from loaded), (select count(*) from quarantined)
+"""
+
+
+def dangling_references_sql(source: Source, batch: Batch) -> str:
+    """SQL that moves the just-loaded rows whose reference names no loaded key to quarantine.
+
+    Runs after `validate_and_load_sql` in the same transaction, so the referenced row may be in
+    the same file or in any earlier one; returns the number of rows moved.
+    """
+    column, key = source.refers_to_own_key
+    scope = f"r._month = {batch.month_sql} and " if source.monthly else ""
+    return f"""
+with dangling as (
+    delete from raw.{source.name} r
+    where {scope}r._load_id = {batch.load_id} and r.{column} is not null
+      and (r.{column} = r.{key}
+           or not exists (select 1 from raw.{source.name} s where s.{key} = r.{column}))
+    returning r._line_number
+),
+quarantined as (
+    insert into quarantine.{source.name} (file, line_number, raw_line, reason, _month, _load_id)
+    select {_literal(batch.file)}, d._line_number, l.raw_line, '{column} names no loaded {key}',
+           {batch.month_sql}, {batch.load_id}
+    from dangling d join {LANDING_TABLE} l on l.line_number = d._line_number
+    returning 1
+)
+select count(*) from quarantined
 """

@@ -51,6 +51,18 @@ class LandingFile:
     def parsed_in_python(self) -> bool:
         return bool(self.records)
 
+    @property
+    def looks_regular(self) -> bool:
+        """Every line seems to have the header's number of fields, with nothing to trim: COPY
+        can split the lines itself (it fails, and we fall back, if one line is off after all)."""
+        data = self.data
+        if self.parsed_in_python or not data:
+            return False
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        no_blank_or_padded = not any(m in data for m in (b"\n\n", b" ,", b", ", b"\n ", b" \n"))
+        return (data.count(b",") == (len(self.header) - 1) * lines and no_blank_or_padded
+                and not data.startswith((b"\n", b" ")) and not data.rstrip(b"\n").endswith(b" "))
+
 
 def read_landing_file(path: Path, source: Source) -> LandingFile:
     """Decode `path`, check its header against the source's columns and split off the data."""

@@ -1,8 +1,10 @@
 """The set-based SQL that validates a landed file and routes every row to raw or quarantine.
 
-One statement per file: it splits the landed lines into fields, checks types and enumerations,
-casts, applies the source's row rules and key uniqueness, then inserts the valid rows into
-`raw.<source>` and the others into `quarantine.<source>` with the first reason that applies.
+One statement per file: it takes the landed fields, rewrites dates written YYYYMMDD or
+YYYY/M/D to ISO form, checks types and enumerations, casts, applies the source's row rules and
+key uniqueness, then inserts the valid rows into `raw.<source>` and the others into
+`quarantine.<source>` with the first reason that applies. A second statement
+(`dangling_references_sql`) quarantines reversals of settlements that were never loaded.
 The file, load id and month are inlined as literals: the statement has no parameters, so the
 `%` of its `format()` calls need no escaping.
 """

@@ -56,6 +56,17 @@ def embedded_url() -> str:
     return server.get_uri(DATABASE)
 
 
+def stop_embedded() -> None:
+    """Stop the embedded server under YIBAO_HOME once no other process uses it (the tests'
+    clean-up; the `yibao` command leaves it running for the next command)."""
+    import pgserver
+
+    server = pgserver.get_server(yibao_home() / "pgdata")
+    server.cleanup_mode = "stop"
+    server.cleanup()
+    embedded_url.cache_clear()
+
+
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
     """A psycopg connection to the warehouse (or to `url`)."""
     return psycopg.connect(url or warehouse_url(), **kwargs)

@@ -35,10 +35,15 @@ def isolated_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server_url(isolated_home) -> str:
-    """A URL of the test server: the caller's WAREHOUSE_URL, else the embedded server."""
+    """A URL of the test server: the caller's WAREHOUSE_URL, else the embedded server, which
+    is stopped after the session."""
     from orchestration import warehouse
 
-    return os.environ.get("WAREHOUSE_URL") or warehouse.embedded_url()
+    if url := os.environ.get("WAREHOUSE_URL"):
+        yield url
+        return
+    yield warehouse.embedded_url()
+    warehouse.stop_embedded()
 
 
 def create_database(server_url: str) -> str:

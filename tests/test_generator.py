@@ -21,6 +21,7 @@ AMOUNT = re.compile(r"^-?\d+\.\d{2}$")
 PARTS = ("drug_cost", "exam_cost", "treatment_cost", "material_cost", "other_cost")
 PAYMENTS = ("pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid", "cash_paid")
 AMOUNTS = ("total_cost", "eligible_cost", *PARTS, *PAYMENTS)
+GROUND_TRUTH = "_ground_truth/suspicious.csv"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,8 @@ def test_another_seed_gives_other_data(landing, tmp_path):
 def test_every_file_has_the_contract_columns(landing):
     expected = {s.file_name(): s for s in REFERENCE_SOURCES if not s.optional}
     expected |= {s.file_name(month): s for s in MONTHLY_SOURCES for month in MONTHS}
-    assert set(all_files(landing)) == set(expected)  # and no policy_parameters.csv: defaults apply
+    # and no policy_parameters.csv (defaults apply); the ground truth lies outside the contract's folders
+    assert set(all_files(landing)) == set(expected) | {GROUND_TRUTH}
     for name, source in expected.items():
         with (landing / name).open(encoding="utf-8") as handle:
             assert handle.readline().rstrip("\n").split(",") == source.column_names, name
@@ -231,6 +233,46 @@ def test_budgets_cover_institutions_paid_by_the_pooled_fund(landing):
     paid = {row["institution_code"] for rows in monthly(landing, "settlement").values() for row in rows
             if row["institution_code"].startswith("H4508") and cents(row["pooled_fund_paid"]) > 0}
     assert paid <= {row["institution_code"] for row in budgets}
+
+
+def test_the_ground_truth_names_unreversed_settlements_of_every_rule(landing):
+    from orchestration.generator.anomalies import RULES
+
+    truth = read(landing / GROUND_TRUTH)
+    settlements = {row["settlement_id"]: row for rows in monthly(landing, "settlement").values() for row in rows}
+    reversed_ids = {row["reversal_of"] for row in settlements.values() if row["reversal_of"]}
+    assert {row["rule_id"] for row in truth if row["origin"] == "injected"} == set(RULES)
+    assert len({(row["rule_id"], row["settlement_id"]) for row in truth}) == len(truth)
+    for row in truth:
+        settlement = settlements[row["settlement_id"]]
+        assert not settlement["reversal_of"] and row["settlement_id"] not in reversed_ids, row
+        assert row["origin"] in ("injected", "natural"), row
+        if row["rule_id"] == "ci_high_cost":
+            assert Decimal(settlement["critical_illness_paid"]) >= 30000, row
+        elif row["rule_id"] == "diabetes_drug_cost":
+            assert settlement["visit_type"] == "outpatient_special" and settlement["diagnosis_code"][:3] == "E11"
+        else:
+            assert settlement["visit_type"] == "inpatient", row
+
+
+def test_injected_stays_overlap_only_where_meant(landing):
+    """Apart from the overlapping_stays pairs, no person is in two beds at once."""
+    truth = read(landing / GROUND_TRUTH)
+    pairs = {row["settlement_id"] for row in truth if row["rule_id"] == "overlapping_stays"}
+    stays = defaultdict(list)
+    reversed_ids = set()
+    for rows in monthly(landing, "settlement").values():
+        for row in rows:
+            if row["reversal_of"]:
+                reversed_ids.add(row["reversal_of"])
+            elif row["visit_type"] == "inpatient":
+                stays[row["person_id"]].append(row)
+    for person_stays in stays.values():
+        person_stays = [s for s in person_stays if s["settlement_id"] not in reversed_ids]
+        for a in person_stays:
+            for b in person_stays:
+                if a is not b and a["admission_date"] < b["discharge_date"] and b["admission_date"] < a["discharge_date"]:
+                    assert a["settlement_id"] in pairs and b["settlement_id"] in pairs, (a, b)
 
 
 def test_persons_for_settlements_is_roughly_right(tmp_path):

@@ -15,6 +15,16 @@
         'overspend_tolerance',
         'ci_high_cost_threshold',
         'readmission_days',
+        'frequent_admission_stays',
+        'same_day_admissions_min',
+        'same_day_admissions_ratio',
+        'near_identical_band',
+        'near_identical_min_stays',
+        'near_identical_min_share',
+        'long_stay_ratio',
+        'long_stay_daily_cost_ratio',
+        'long_stay_min_peer_stays',
+        'diabetes_drug_cost_cap',
     ]) }}
 {%- endmacro %}
 

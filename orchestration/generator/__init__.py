@@ -7,7 +7,8 @@ sources are documented in seeds/README.md. Modules:
 
 - world: counties and institutions (reference), persons (population), diagnoses;
 - settlements: a month's visits (visits), their costs (costs), stay dates (stays), the
-  patterns of suspicious hospitals (anomalies), who pays (payments), reversals (reversals);
+  injected suspicious cases and their ground truth (anomalies), who pays (payments),
+  reversals (reversals);
 - fund_flows, enrollment, inspections, budgets: the other files;
 - csvtext: vectorised CSV formatting; randomness: independent seeded streams.
 """

@@ -12,7 +12,7 @@ from .fund_flows import FundLedger, write_fund_flows, write_opening_balances
 from .inspections import InspectionState, month_inspections, write_inspections
 from .randomness import stream
 from .reference import write_counties, write_institutions
-from .settlements import SettlementState, fund_expenditure, settle_month, write_settlements
+from .settlements import SettlementState, fund_expenditure, settle_month, write_ground_truth, write_settlements
 from .world import build_world
 
 
@@ -23,6 +23,8 @@ def generate(out: Path, seed: int = 20240101, start: str = "2024-01", months: in
     `persons` is the number of insured persons enrolled in the first month; about 0.25 % a
     month join later and a few leave. The same arguments always give byte-identical files.
     `out` must not hold CSV files yet, so no stale month of an earlier run is left behind.
+    Besides the landing files, `_ground_truth/suspicious.csv` lists the suspicious cases the
+    screening rules must flag (anomalies.py); the loader ignores that folder.
     """
     out = Path(out)
     if out.exists() and any(out.rglob("*.csv")):
@@ -51,4 +53,5 @@ def generate(out: Path, seed: int = 20240101, start: str = "2024-01", months: in
 
     rows["budgets"] = write_budgets(out, calendar, settlements.pooled_by_year, institutions, stream(seed, "budgets"))
     rows["fund_opening_balance"] = write_opening_balances(out, calendar[0], ledger.opening_balances())
+    write_ground_truth(out, settlements.truth)  # not a landing source: not counted in `rows`
     return rows

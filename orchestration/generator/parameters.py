@@ -179,12 +179,45 @@ REVERSAL_NEXT_MONTH_SHARE = 0.4
 BUDGET_FACTORS = ((0.55, 1.02, 1.25), (0.25, 1 / 1.10, 0.995), (0.20, 0.70, 0.88))
 INSPECTIONS_PER_MONTH = 5.0
 HALF_YEAR_SELECTION = (3, 6)  # institutions picked from the top-10 CI users each half-year
-# A few private hospitals settle stays of near-identical amounts and readmit patients for the
-# same diagnosis within days (分解住院): the patterns the screening rules look for.
+# A few private hospitals attract more stays and are where most suspicious patterns are
+# injected (anomalies.py): cases of every screening rule of marts.suspicious_settlements, recorded
+# in _ground_truth/suspicious.csv. A pattern comes every month, or every n months as given here
+# (staggered), so that small data sets are not dominated by them.
 SUSPICIOUS_INSTITUTIONS = 4
-SUSPICIOUS_PACKAGE_SHARE = 0.5
-SUSPICIOUS_READMISSION_SHARE = 0.15
 SUSPICIOUS_INPATIENT_WEIGHT = 3.0
+PATTERN_EVERY_MONTHS = {"ci_high_cost": 3, "frequent_admissions": 2, "same_day_admissions": 2,
+                        "diabetes_drug_cost": 2}
+# Split admissions (分解住院): share of the stays at a suspicious hospital (at least one a month)
+# followed by a readmission for the same diagnosis READMISSION_GAP days after the discharge.
+SUSPICIOUS_READMISSION_SHARE = 0.15
+READMISSION_GAP = (1, 7)
+# Near-identical amounts (出院報銷金額接近): at one suspicious hospital a month, at least this
+# many stays, and at least half of its stays, are billed at its package amount ± 0.5 %.
+PACKAGE_YUAN = 2800  # at a price level of 1
+PACKAGE_MIN_STAYS = 6
+PACKAGE_SHARE = 0.5
+# Admissions concentrated in time (入院時間較為集中): a group admission at a suspicious
+# hospital of at least this many persons and 6 × its mean daily admissions.
+GROUP_ADMISSION_MIN = 8
+GROUP_ADMISSION_FACTOR = 6
+# High admission frequency (住院頻次較高): one person with this many short stays of different
+# diagnoses at a suspicious hospital.
+FREQUENT_ADMISSION_STAYS = 5
+# Hanging bed (掛床住院): one township-centre or level-1 stay a month stretched to at least this
+# many times the expected length of its diagnosis (and of its own cost), its cost unchanged.
+HANGING_BED_STRETCH = 5.0
+HANGING_BED_DIAGNOSES = ("J18.9", "J20.9", "J06.9", "I10", "A09", "E11.9", "K29.7")
+# Overlapping stays: one person a month is also admitted elsewhere during a stay.
+# High-cost case: a resident's stay out of area (else at a level-3 hospital) costs this much
+# (yuan), enough for ≥ 30,000 yuan of CI insurance (3萬元以上的高額費用病例).
+HIGH_COST_YUAN = (300000, 400000)
+# Diabetes outpatient drugs (門診慢特病): a diabetic gets two special-outpatient settlements of
+# this cost (yuan), pushing the year's drug cost above 10,000 yuan.
+DIABETES_HIGH_COST_YUAN = (8000, 10000)
+# The documented defaults of the dbt rules (dbt_project.yml vars) the ground truth is labelled
+# with: CI payment ≥ ci_high_cost_threshold, yearly diabetes drug cost > diabetes_drug_cost_cap.
+CI_HIGH_COST_THRESHOLD = 30000
+DIABETES_DRUG_COST_CAP = 10000
 
 # --- reference data --------------------------------------------------------------------------
 # Institutions generated besides the named public hospitals of seeds/hospitals.csv and one

@@ -19,8 +19,11 @@ AMOUNTS = ("total_cost", "eligible_cost", "drug_cost", "exam_cost", "treatment_c
 
 def pick_reversals(originals: Columns, month: Month, next_month: Month | None,
                    rng: np.random.Generator) -> tuple[Columns, np.ndarray, Columns, np.ndarray]:
-    """(same-month reversals, their originals' row numbers, next-month reversals, theirs)."""
-    chosen = np.flatnonzero(rng.random(len(originals["person"])) < p.REVERSAL_SHARE)
+    """(same-month reversals, their originals' row numbers, next-month reversals, theirs).
+
+    Rows marked `protected` (the injected suspicious patterns, anomalies.py) are never reversed.
+    """
+    chosen = np.flatnonzero((rng.random(len(originals["person"])) < p.REVERSAL_SHARE) & ~originals["protected"])
     later = rng.random(len(chosen)) < p.REVERSAL_NEXT_MONTH_SHARE if next_month else np.zeros(len(chosen), bool)
     same, carried = chosen[~later], chosen[later]
     same_month = _negated(originals, same)
@@ -36,4 +39,5 @@ def _negated(originals: Columns, rows: np.ndarray) -> Columns:
     reversal = take(originals, rows)
     for name in AMOUNTS:
         reversal[name] = -reversal[name]
+    reversal["label"] = np.zeros(len(rows), dtype=np.int64)  # a reversal is no suspicious case
     return reversal

@@ -10,7 +10,7 @@ import numpy as np
 from orchestration.sources import SOURCES
 
 from . import csvtext, parameters as p
-from .anomalies import add_suspicious_patterns
+from .anomalies import RULES, add_suspicious_patterns, ground_truth
 from .columns import Columns, concat, size, take
 from .costs import cost_parts, eligible_costs, stay_lengths, total_costs
 from .enrollment import SCHEME_TABLE, person_ids
@@ -31,21 +31,27 @@ class SettlementState:
 
     ci_out_of_pocket: np.ndarray  # cents per person in the current year, for CI insurance
     last_discharge: np.ndarray  # day per person, -1 before any stay
+    diabetes_drug: np.ndarray  # cents per person in the current year: diabetic special-outpatient drugs
+    diabetes_injected: np.ndarray  # bool per person: an injected diabetes_drug_cost case this year
     ci_year: int = 0
     next_id: int = 1
     carried: Columns = field(default_factory=dict)  # reversals settled in the next month
     pooled_by_year: dict[int, np.ndarray] = field(default_factory=dict)  # cents per institution
     ci_by_half: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # cents per institution
+    truth: list[tuple[str, int, str]] = field(default_factory=list)  # (rule_id, settlement id, origin)
 
     @classmethod
     def start(cls, persons: int) -> SettlementState:
-        return cls(np.zeros(persons, dtype=np.int64), np.full(persons, -1, dtype=np.int64))
+        return cls(np.zeros(persons, dtype=np.int64), np.full(persons, -1, dtype=np.int64),
+                   np.zeros(persons, dtype=np.int64), np.zeros(persons, dtype=bool))
 
 
 def settle_month(world: World, state: SettlementState, month: Month) -> Columns:
     """The month's rows (new settlements and reversals) by settlement date, with their ids."""
     if month.year != state.ci_year:
         state.ci_out_of_pocket[:] = 0
+        state.diabetes_drug[:] = 0
+        state.diabetes_injected[:] = False
         state.ci_year = month.year
     originals = _new_settlements(world, state, month)
     following = world.calendar[month.index + 1] if month.index + 1 < len(world.calendar) else None
@@ -60,6 +66,10 @@ def settle_month(world: World, state: SettlementState, month: Month) -> Columns:
     batch["reversal_of"][len(batch["reversal_of"]) - len(same_rows):] = ids[same_rows]
     later["reversal_of"] = ids[later_rows]
     state.carried = later
+    reversed_ = np.zeros(size(originals), dtype=bool)
+    reversed_[same_rows] = reversed_[later_rows] = True
+    state.truth += ground_truth(world, originals, ids[:size(originals)], reversed_, state.diabetes_drug,
+                                state.diabetes_injected)
     batch = take(batch, order)
     _accumulate(world, state, month, batch)
     return batch
@@ -70,7 +80,8 @@ def _new_settlements(world: World, state: SettlementState, month: Month) -> Colu
     visits = draw_visits(world, month, rng)
     visits["total_cost"] = total_costs(world, visits, month, rng)
     schedule_stays(visits, stay_lengths(world, visits, rng), state.last_discharge)
-    visits = add_suspicious_patterns(world, visits, month, rng)
+    visits = add_suspicious_patterns(world, visits, month, state.last_discharge,
+                                     stream(world.seed, "anomalies", month.index))
     remember_discharges(visits, state.last_discharge)
     visits["eligible_cost"] = eligible_costs(world, visits, rng)
     visits.update(cost_parts(visits, rng))
@@ -95,6 +106,22 @@ def fund_expenditure(batch: Columns) -> dict[str, int]:
         "resident_basic": int(batch["pooled_fund_paid"][~employee].sum()),
         "critical_illness": int(batch["critical_illness_paid"].sum()),
     }
+
+
+def write_ground_truth(out: Path, truth: list[tuple[str, int, str]]) -> int:
+    """_ground_truth/suspicious.csv: the settlements each screening rule must flag (anomalies.py).
+
+    Outside the contract's folders, so the loader ignores it; tests compare it with
+    marts.suspicious_settlements (recall and precision per rule).
+    """
+    path = out / "_ground_truth" / "suspicious.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rules = {rule: index for index, rule in enumerate(RULES)}
+    rows = sorted(set(truth), key=lambda row: (rules[row[0]], row[1]))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("rule_id,settlement_id,origin\n")
+        handle.writelines(f"{rule},S{number:010d},{origin}\n" for rule, number, origin in rows)
+    return len(rows)
 
 
 def write_settlements(out: Path, month: Month, batch: Columns, world: World) -> int:

@@ -18,8 +18,8 @@ def settlements_per_person(months: int, start: str = "2024-01") -> float:
     """Expected settlement rows per initially enrolled person over `months` months.
 
     Computed from the model itself, on a sample population: the sum over months of every
-    active person's visit rates (with seasonality), plus reversals. The few split
-    readmissions of the suspicious hospitals (≈ 0.1 % of rows) are left out.
+    active person's visit rates (with seasonality), plus reversals. The few rows the injected
+    suspicious patterns add (anomalies.py: a few dozen a month) are left out.
     """
     calendar = month_range(start, months)
     population = build_population(_SAMPLE_PERSONS, calendar, load_counties(), load_conditions(),

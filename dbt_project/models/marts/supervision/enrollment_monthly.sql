@@ -1,0 +1,222 @@
+-- Enrollment per month (參保人數及參保率): one row per month of dim_months, county, scheme and
+-- category (every combination that has an enrollment spell; zero-filled).
+--   insured_persons     spells (int_enrollment_spells) covering the month's last day:
+--                       start_date ≤ last day and (end_date NULL or end_date ≥ last day)
+--   new_enrollments     spells starting in the month; ended_enrollments: ending in it
+--   enrollment_rate     insured_persons ÷ the county's registered_population (參保率; the rates of a
+--                       county's rows add up to its rate)
+--   pooled_fund_paid, critical_illness_paid   the month's settlements (net of reversals) of persons
+--                       whose spell at the month's end — else the latest spell begun by then, else
+--                       their first — is in this county, scheme and category; fund_expenditure is
+--                       their sum. Persons without any spell are left out.
+--   fund_expenditure_per_insured   fund_expenditure ÷ insured_persons (人均基金支出)
+-- Insured persons are counted with running sums of starts and ends, not one row per person and month.
+
+with
+
+spells as (
+
+    select person_key, county_code, scheme, category, start_date, end_date
+    from {{ ref('int_enrollment_spells') }}
+
+),
+
+months as (
+
+    select month, month_end_date from {{ ref('dim_months') }}
+
+),
+
+bounds as (
+
+    select min(month) as first_month from months
+
+),
+
+groups as (
+
+    select distinct county_code, scheme, category from spells
+
+),
+
+changes as (
+
+    -- +1 in the month a spell starts covering a month's end, −1 in the first month it no longer does
+    select county_code, scheme, category, greatest(date_trunc('month', start_date)::date, bounds.first_month) as month,
+        1 as change
+    from spells cross join bounds
+    union all
+    select county_code, scheme, category, greatest(date_trunc('month', end_date + 1)::date, bounds.first_month), -1
+    from spells cross join bounds
+    where end_date is not null
+
+),
+
+ends as (
+
+    select county_code, scheme, category, date_trunc('month', end_date)::date as month, count(*) as ended
+    from spells
+    where end_date is not null
+    group by 1, 2, 3, 4
+
+),
+
+starts as (
+
+    select county_code, scheme, category, date_trunc('month', start_date)::date as month, count(*) as started
+    from spells
+    group by 1, 2, 3, 4
+
+),
+
+changes_by_month as (
+
+    select county_code, scheme, category, month, sum(change) as change
+    from changes
+    group by 1, 2, 3, 4
+
+),
+
+spells_counted as (
+
+    select spells.*, count(*) over (partition by person_key) as person_spells
+    from spells
+
+),
+
+settlements as not materialized (  -- read twice: let each reader scan in parallel
+
+    select person_key, settlement_month as month, pooled_fund_paid, critical_illness_paid
+    from {{ ref('fct_settlements') }}
+
+),
+
+paid_by_single_spell_persons as (
+
+    -- most persons have one spell: a hash join and a hash aggregate, no sort
+    select
+        spells_counted.county_code,
+        spells_counted.scheme,
+        spells_counted.category,
+        settlements.month,
+        sum(settlements.pooled_fund_paid) as pooled_fund_paid,
+        sum(settlements.critical_illness_paid) as critical_illness_paid
+
+    from settlements
+    inner join spells_counted on spells_counted.person_key = settlements.person_key
+    where spells_counted.person_spells = 1
+    group by 1, 2, 3, 4
+
+),
+
+multi_spell_months as (
+
+    select settlements.person_key, settlements.month,
+        sum(settlements.pooled_fund_paid) as pooled_fund_paid,
+        sum(settlements.critical_illness_paid) as critical_illness_paid
+    from settlements
+    where settlements.person_key in (select person_key from spells_counted where person_spells > 1)
+    group by 1, 2
+
+),
+
+multi_spell_attributed as (
+
+    -- the spell covering the month's last day, else the latest begun by then, else the first
+    select distinct on (multi_spell_months.person_key, multi_spell_months.month)
+        multi_spell_months.*,
+        spells.county_code,
+        spells.scheme,
+        spells.category
+
+    from multi_spell_months
+    inner join months on months.month = multi_spell_months.month
+    inner join spells on spells.person_key = multi_spell_months.person_key
+    order by
+        multi_spell_months.person_key,
+        multi_spell_months.month,
+        (spells.start_date <= months.month_end_date
+            and (spells.end_date is null or spells.end_date >= months.month_end_date)) desc,
+        (spells.start_date <= months.month_end_date) desc,
+        case when spells.start_date <= months.month_end_date then spells.start_date end desc,
+        spells.start_date
+
+),
+
+paid as (
+
+    select county_code, scheme, category, month,
+        sum(pooled_fund_paid) as pooled_fund_paid,
+        sum(critical_illness_paid) as critical_illness_paid
+    from (
+        select * from paid_by_single_spell_persons
+        union all
+        select county_code, scheme, category, month, pooled_fund_paid, critical_illness_paid
+        from multi_spell_attributed
+    ) as both_kinds
+    group by 1, 2, 3, 4
+
+),
+
+spine as (
+
+    select months.month, groups.county_code, groups.scheme, groups.category
+    from months
+    cross join groups
+
+),
+
+counted as (
+
+    select
+        spine.*,
+        sum(coalesce(changes_by_month.change, 0)) over (
+            partition by spine.county_code, spine.scheme, spine.category
+            order by spine.month
+            rows between unbounded preceding and current row
+        ) as insured_persons
+
+    from spine
+    left join changes_by_month
+        on changes_by_month.county_code = spine.county_code
+        and changes_by_month.scheme = spine.scheme
+        and changes_by_month.category = spine.category
+        and changes_by_month.month = spine.month
+
+),
+
+final as (
+
+    select
+        counted.month,
+        counted.county_code,
+        counted.scheme,
+        counted.category,
+        counted.insured_persons::integer as insured_persons,
+        coalesce(starts.started, 0)::integer as new_enrollments,
+        coalesce(ends.ended, 0)::integer as ended_enrollments,
+        counties.registered_population,
+        (counted.insured_persons::numeric / nullif(counties.registered_population, 0))::numeric(18, 6)
+            as enrollment_rate,
+        coalesce(paid.pooled_fund_paid, 0)::numeric(18, 2) as pooled_fund_paid,
+        coalesce(paid.critical_illness_paid, 0)::numeric(18, 2) as critical_illness_paid,
+        (coalesce(paid.pooled_fund_paid, 0) + coalesce(paid.critical_illness_paid, 0))::numeric(18, 2)
+            as fund_expenditure,
+        ((coalesce(paid.pooled_fund_paid, 0) + coalesce(paid.critical_illness_paid, 0))
+            / nullif(counted.insured_persons, 0))::numeric(18, 2) as fund_expenditure_per_insured
+
+    from counted
+    left join {{ ref('dim_counties') }} as counties on counties.county_code = counted.county_code
+    left join starts
+        on starts.county_code = counted.county_code and starts.scheme = counted.scheme
+        and starts.category = counted.category and starts.month = counted.month
+    left join ends
+        on ends.county_code = counted.county_code and ends.scheme = counted.scheme
+        and ends.category = counted.category and ends.month = counted.month
+    left join paid
+        on paid.county_code = counted.county_code and paid.scheme = counted.scheme
+        and paid.category = counted.category and paid.month = counted.month
+
+)
+
+select * from final

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup demo test bench serve clean
+.PHONY: setup demo test bench bench-quality serve clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ test: setup
 ## Load and build 1M settlements (BENCH_FLAGS=--settlements=10000000 for 10M).
 bench: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.load_and_build $(BENCH_FLAGS)
+
+## Time the data-quality checks against the loads at 1M settlements.
+bench-quality: setup
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.quality_overhead $(BENCH_FLAGS)
 
 serve: setup
 	$(BIN)/yibao serve

@@ -8,22 +8,26 @@ from dagster_dbt import DbtCliResource
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.dbt_assets import dbt_models
 from orchestration.defs.landing_sensor import landing_sensor
+from orchestration.defs.quality_checks import GreatExpectationsResource, quality_checks
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
 
 load_and_build = dg.define_asset_job(
     "load_and_build",
     selection=dg.AssetSelection.all(),
-    description="Load the landing directory into raw, then build and test every dbt model.",
+    description="Load the landing directory into raw, check it (Great Expectations), then build and test "
+                "every dbt model.",
 )
 
 defs = dg.Definitions(
     assets=[*raw_assets, dbt_models],
+    asset_checks=quality_checks,
     jobs=[load_and_build],
     sensors=[landing_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(path=dg.EnvVar("YIBAO_LANDING")),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "great_expectations": GreatExpectationsResource(),
     },
 )

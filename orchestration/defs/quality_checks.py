@@ -1,0 +1,115 @@
+"""Great Expectations suites as Dagster asset checks (orchestration/quality/).
+
+Every raw asset `raw/<source>` has three checks: `expectations` and `reconciliation` (ERROR)
+and `warnings` (WARN). All run in one step, `raw_data_quality`, after the loads: one GX import,
+one validation per suite, one Data Docs build. A failed ERROR check fails that step with a
+message naming each file and expectation, so the dbt models of the run do not run.
+
+The checks of the monthly sources are declared blocking. Those of the reference files cannot be:
+a blocking check on `raw/counties` would hold back `raw/institutions` (which looks counties up)
+until the step that checks both, a cycle. They stop dbt all the same, by failing the step.
+`marts/fct_settlements` has the blocking check `reconciled_with_raw`. Outcomes go to
+`audit.quality_checks`; the Data Docs site is rebuilt under `$YIBAO_HOME/data_docs`.
+"""
+
+
+import threading
+
+import dagster as dg
+
+from orchestration.defs.raw_assets import raw_key
+from orchestration.quality.checks import FCT_CHECK, Report, check_fct_settlements, check_raw, describe
+from orchestration.resources import WarehouseResource
+from orchestration.sources import ALL_SOURCES
+
+FCT_SETTLEMENTS = dg.AssetKey(["marts", "fct_settlements"])
+_DESCRIPTIONS = {
+    "expectations": "Errors stop dbt: the source's Great Expectations suite (schema, types, enumerations, keys, "
+                    "ranges, identities, date order, lookups) on the files loaded and not yet passed.",
+    "reconciliation": "Errors stop dbt: per file, rows read = rows loaded + rows quarantined, and raw and "
+                      "quarantine hold exactly those rows.",
+    "warnings": "Statistical and plausibility findings: row count against the previous months, share "
+                "of rows quarantined, warning-level expectations.",
+}
+
+
+class GreatExpectationsResource(dg.ConfigurableResource):
+    """The Great Expectations file context of `expectations/gx`.
+
+    Importing GX takes seconds; when a run that checks starts, the import begins in a
+    background thread so that, in a run that loads and checks in one process, it overlaps the
+    loads. The checks import GX again, which then waits for that import to finish.
+    """
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
+
+
+def _import_gx() -> None:
+    import great_expectations  # noqa: F401
+
+
+def _results(report: Report, keys: dict[tuple[str, str], dg.AssetCheckKey]):
+    """The AssetCheckResults of a report, then a Failure naming every file and expectation that
+    failed with severity ERROR (it fails the step, so nothing downstream runs)."""
+    for outcome in report.outcomes:
+        key = keys.get((outcome.source, outcome.check_name))
+        if key is None:
+            continue
+        metadata = {"files_checked": len(outcome.files), "step_seconds": round(report.seconds, 2),
+                    "seconds_per_suite": {k: round(v, 2) for k, v in report.timings.items()}}
+        if outcome.failures:
+            metadata["failures"] = dg.MetadataValue.md(_table(outcome.failures))
+            metadata["failed_files"] = sorted({f.load.file for f in outcome.failures})
+        if report.data_docs:
+            metadata["data_docs"] = dg.MetadataValue.path(str(report.data_docs))
+        yield dg.AssetCheckResult(
+            asset_key=key.asset_key, check_name=key.name, passed=outcome.passed, metadata=metadata,
+            severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
+            description=outcome.describe(),
+        )
+    errors = [o for o in report.outcomes if o.blocking and o.failures and (o.source, o.check_name) in keys]
+    if errors:
+        lines = [describe(f) for o in errors for f in o.failures]
+        raise dg.Failure(
+            description="data-quality check failed: " + "; ".join(lines[:20])
+                        + (f"; … {len(lines) - 20} more" if len(lines) > 20 else ""),
+            metadata={"data_docs": str(report.data_docs)},
+        )
+
+
+def _table(failures) -> str:
+    rows = [f"| {f.load.file} | {f.expectation} | {f.unexpected_count if f.unexpected_count is not None else ''} "
+            f"| {describe(f).removeprefix(f.load.file + ': ')} |" for f in failures[:100]]
+    return "\n".join(["| file | expectation | unexpected | detail |", "|---|---|---|---|", *rows])
+
+
+_RAW_SPECS = [
+    dg.AssetCheckSpec(name, asset=raw_key(source.name), blocking=source.monthly and name != "warnings",
+                      description=text)
+    for source in ALL_SOURCES for name, text in _DESCRIPTIONS.items()
+]
+
+
+@dg.multi_asset_check(specs=_RAW_SPECS, can_subset=True, name="raw_data_quality",
+                      description="Great Expectations suites on the raw rows of the files loaded")
+def raw_data_quality(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+                     great_expectations: GreatExpectationsResource):
+    keys = {(key.asset_key.path[-1], key.name): key for key in context.selected_asset_check_keys}
+    sources = [s.name for s in ALL_SOURCES if any(source == s.name for source, _ in keys)]
+    report = check_raw(sources, context.run.run_id, warehouse.url)
+    context.log.info(f"checked {sum(len(o.files) for o in report.outcomes if o.check_name == 'expectations')} "
+                     f"file(s) in {report.seconds:.1f} s; Data Docs: {report.data_docs}")
+    yield from _results(report, keys)
+
+
+@dg.asset_check(asset=FCT_SETTLEMENTS, name=FCT_CHECK, blocking=True,
+                description="Per month, the fact holds as many settlements as raw and the same "
+                            "Σ total_cost and Σ of each payment.")
+def fct_settlements_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+                               great_expectations: GreatExpectationsResource):
+    report = check_fct_settlements(context.run.run_id, warehouse.url)
+    yield from _results(report, {("fct_settlements", FCT_CHECK): dg.AssetCheckKey(FCT_SETTLEMENTS, FCT_CHECK)})
+
+
+quality_checks = [raw_data_quality, fct_settlements_reconciled]

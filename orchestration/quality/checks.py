@@ -1,0 +1,225 @@
+"""Run the suites on the pending loads, record the outcomes, build the Data Docs.
+
+`check_raw` validates what the raw assets loaded (a suite per source plus `file_loads`);
+`check_fct_settlements` reconciles the settlement fact with raw after dbt. Both return a
+`Report` whose outcomes map onto the Dagster asset checks (orchestration/defs/quality_checks.py):
+
+| check | on | from | severity |
+| --- | --- | --- | --- |
+| `expectations` | each `raw/<source>` | the source's suite (and `file_loads`' key check), critical | ERROR |
+| `reconciliation` | each `raw/<source>` | `file_loads`, critical: rows read = loaded + quarantined, raw and quarantine hold them | ERROR |
+| `warnings` | each `raw/<source>` | warning expectations: row-count band, quarantine share, plausibility | WARN |
+| `reconciled_with_raw` | `marts/fct_settlements` | `fct_settlements`: per month, rows and Σ amounts equal raw | ERROR |
+
+A suite is validated with `BOOLEAN_ONLY` results, which GX computes in a few aggregate queries;
+only the expectations that failed are validated again, with `COMPLETE` results indexed by
+`_file`/`_line_number`, which name every failing file and row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from orchestration.quality.batches import Finding, Load, ensure_tables, fill_batch, pending_loads, quality_lock, record
+from orchestration.quality.gx_context import DATASOURCE, data_docs_dir, get_context
+from orchestration.quality.suites import all_suites
+from orchestration.warehouse import connect
+
+RAW_CHECKS = ("expectations", "reconciliation", "warnings")
+FCT_CHECK = "reconciled_with_raw"
+EXAMPLES = 5  # unexpected rows kept per file and expectation
+
+
+@dataclass
+class Outcome:
+    """One Dagster asset check's result: `source` is a raw source or `fct_settlements`."""
+
+    source: str
+    check_name: str
+    blocking: bool  # ERROR severity
+    files: list[str] = field(default_factory=list)
+    failures: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def describe(self, limit: int = 10) -> str:
+        if self.passed:
+            return f"{len(self.files)} file(s) checked: all expectations met" if self.files else "no new file to check"
+        lines = [describe(f) for f in self.failures[:limit]]
+        if len(self.failures) > limit:
+            lines.append(f"… and {len(self.failures) - limit} more")
+        return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+    data_docs: Path | None = None
+    seconds: float = 0.0  # the whole check, waiting for GX's import and the Data Docs included
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per suite and for the Data Docs
+
+
+def describe(finding: Finding) -> str:
+    """'settlement/2024-03.csv: an inpatient stay lasts at most 365 days (1 row: line 4)'."""
+    text = f"{finding.load.file}: {finding.expectation}"
+    details = finding.details or {}
+    lines = [str(row["_line_number"]) for row in details.get("examples", []) if "_line_number" in row]
+    if finding.unexpected_count:
+        plural = "s" if finding.unexpected_count != 1 else ""
+        text += f" ({finding.unexpected_count} row{plural}" + (f": line {', '.join(lines)})" if lines else ")")
+    elif details.get("observed_value") is not None:
+        text += f" (observed {details['observed_value']})"
+    if "exception" in details:
+        text += f" (error: {details['exception']})"
+    return text
+
+
+def check_raw(sources: list[str], run_id: str, url: str | None = None) -> Report:
+    """Validate the pending loads of the raw `sources`: their suites and `file_loads`."""
+    def batches(conn) -> list[tuple[str, list[Load]]]:
+        loads = pending_loads(conn, sources, ["{source}", "file_loads"])
+        return [*((s, [l for l in loads if l.source == s]) for s in sources), ("file_loads", loads)]
+
+    def check_of(suite: str, severity: str) -> str:
+        return "warnings" if severity == "WARN" else "reconciliation" if suite == "file_loads" else "expectations"
+
+    outcomes = [Outcome(s, c, c != "warnings") for s in sources for c in RAW_CHECKS]
+    return _validate(batches, check_of, outcomes, run_id, "raw", url)
+
+
+def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
+    """Reconcile the months of the settlement loads not yet reconciled with marts.fct_settlements."""
+    def batches(conn) -> list[tuple[str, list[Load]]]:
+        return [("fct_settlements", pending_loads(conn, ["settlement"], ["fct_settlements"]))]
+
+    return _validate(batches, lambda suite, severity: FCT_CHECK, [Outcome("fct_settlements", FCT_CHECK, True)],
+                     run_id, "fct_settlements", url)
+
+
+def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: list[Outcome],
+              run_id: str, step: str, url: str | None) -> Report:
+    """Under the lock: fill each suite's batch, validate it, record the findings; then the docs.
+
+    GX's run name is `<run id>-<step>`, so each step renders only its own results."""
+    run_name = f"{run_id}-{step}"
+    started = time.perf_counter()
+    report = Report(outcomes)
+    suites = all_suites()
+    with connect(url, autocommit=True) as conn:
+        ensure_tables(conn)
+        with quality_lock(conn):
+            todo = [(suite, loads) for suite, loads in batches(conn) if loads]
+            if not todo:
+                return report
+            for suite, loads in todo:
+                fill_batch(conn, suites[suite], loads)
+            context = get_context(url)
+            findings = []
+            try:
+                for suite, loads in todo:
+                    clock = time.perf_counter()
+                    result = _run(context, suite, suites[suite].index_columns, run_name)
+                    findings += _findings(suite, loads, result, check_of)
+                    report.timings[suite] = time.perf_counter() - clock
+            finally:  # the context is kept for the next check; its connections are not
+                context.data_sources.get(DATASOURCE).get_engine().dispose()
+            record(conn, run_id, findings)
+    clock = time.perf_counter()
+    report.data_docs = _build_data_docs(context, run_name)
+    report.timings["data_docs"] = time.perf_counter() - clock
+
+    by_key = {(o.source, o.check_name): o for o in outcomes}
+    files = defaultdict(set)
+    for f in findings:
+        source = "fct_settlements" if f.suite == "fct_settlements" else f.load.source
+        files[source].add(f.load.file)
+        if not f.passed:
+            by_key[source, f.check_name].failures.append(f)
+    for outcome in outcomes:
+        outcome.files = sorted(files[outcome.source])
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(context, suite: str, index_columns: tuple[str, ...], run_name: str):
+    """Validate with BOOLEAN_ONLY results; then only the expectations that failed, again with
+    COMPLETE results naming their rows, and store the merged result for the Data Docs."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    definition = context.validation_definitions.get(suite)
+    run = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
+    result = definition.run(result_format="BOOLEAN_ONLY", run_id=run)
+    failed = [r.expectation_config for r in result.results if not r.success]
+    if failed:
+        copies = gx.ExpectationSuite(name=suite)
+        for config in failed:
+            copies.add_expectation_configuration(ExpectationConfiguration(
+                type=config.type, kwargs=config.kwargs, description=config.description, severity=config.severity))
+        details = definition.batch_definition.get_batch().validate(copies, result_format={
+            "result_format": "COMPLETE", "unexpected_index_column_names": list(index_columns),
+            "partial_unexpected_count": 20, "return_unexpected_index_query": False})
+        detailed = {r.expectation_config.description: r for r in details.results}
+        for i, r in enumerate(result.results):
+            if (detail := detailed.get(r.expectation_config.description)) is not None:
+                detail.expectation_config = r.expectation_config  # the suite's id and meta
+                result.results[i] = detail
+        store = context.validation_results_store
+        key = next(k for k in store.list_keys()
+                   if k.run_id.run_name == run_name and k.expectation_suite_identifier.name == suite)
+        store.set(key, result)
+    return result
+
+
+def _findings(suite: str, loads: list[Load], result, check_of) -> list[Finding]:
+    """One Finding per expectation and load; failing rows are attributed to files by `_file`."""
+    findings = []
+    for r in result.results:
+        config = r.expectation_config
+        severity = "ERROR" if config.severity == "critical" else "WARN"
+        check = (config.meta or {}).get("check") or check_of(suite, severity)
+        name = config.description or config.type
+        outcome = r.result or {}
+        index = outcome.get("unexpected_index_list")
+        error = _exception(r.exception_info)
+        if r.success:
+            findings += [Finding(suite, l, check, name, severity, True, 0) for l in loads]
+        elif index is not None and not error:
+            rows = defaultdict(list)
+            for row in index:
+                rows[row["_file"]].append({k: v for k, v in row.items() if k != "_file"})
+            counts = Counter({file: len(found) for file, found in rows.items()})
+            findings += [Finding(suite, l, check, name, severity, counts[l.file] == 0, counts[l.file],
+                                 {"examples": rows[l.file][:EXAMPLES]} if counts[l.file] else None)
+                         for l in loads]
+        else:  # a table-level expectation, or one that raised: every file of the batch fails
+            details = {"type": config.type, "observed_value": outcome.get("observed_value")}
+            if error:
+                details["exception"] = error
+            findings += [Finding(suite, l, check, name, severity, False, outcome.get("unexpected_count"), details)
+                         for l in loads]
+    return findings
+
+
+def _exception(info) -> str | None:
+    """The first exception message in an expectation result's exception_info, if any."""
+    if not info:
+        return None
+    infos = [info] if "raised_exception" in info else list(info.values())
+    messages = [i.get("exception_message") for i in infos if isinstance(i, dict) and i.get("raised_exception")]
+    return messages[0].splitlines()[0] if messages else None
+
+
+def _build_data_docs(context, run_name: str) -> Path:
+    """Render this step's validation results and the index into $YIBAO_HOME/data_docs."""
+    keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name]
+    context.build_data_docs(resource_identifiers=keys)
+    return data_docs_dir() / "index.html"

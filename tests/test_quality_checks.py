@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from orchestration.loading import discover, load_file
 from orchestration.quality.batches import Load, ensure_tables, fill_batch

@@ -81,7 +81,7 @@ def ensure_tables(conn: psycopg.Connection) -> None:
 
 @contextmanager
 def quality_lock(conn: psycopg.Connection) -> Iterator[None]:
-    """Held while a check fills and validates the batch table (session lock, autocommit)."""
+    """Held while a check fills and validates its batches (a session lock: autocommit)."""
     conn.execute("select pg_advisory_lock(hashtext('yibao.quality_batch'))")
     try:
         yield

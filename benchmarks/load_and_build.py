@@ -18,6 +18,7 @@ import argparse
 import shutil
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -26,7 +27,7 @@ from psycopg.conninfo import make_conninfo
 from orchestration import warehouse
 from orchestration.dbt_project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.generator import generate, persons_for_settlements
-from orchestration.loading import discover, load_file
+from orchestration.loading import discover, load_file, load_files
 from orchestration.raw_schema import ensure_schemas
 from orchestration.sources import SOURCES
 
@@ -71,19 +72,20 @@ def copy_ceiling(url: str, path: Path) -> float:
 
 
 def load(url: str, root: Path, months: list[str]) -> tuple[int, float]:
-    """Load the reference files and the given months; (settlement rows, settlement seconds)."""
+    """Load the reference files and the given months, as the Dagster assets do; returns
+    (settlement rows, seconds from the first settlement file to the last one committed)."""
     landing = discover(root)
-    rows, seconds = 0, 0.0
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_schemas(conn)
         for name, path in landing.reference.items():
             load_file(conn, SOURCES[name], path, landing.root)
-        for name, files in landing.monthly.items():
-            for month in months:
-                result = load_file(conn, SOURCES[name], files[month], landing.root, month)
-                if name == "settlement":
-                    rows += result.rows_read
-                    seconds += result.seconds
+    connect = partial(psycopg.connect, url, autocommit=True)
+    rows, seconds = 0, 0.0
+    for name, files in landing.monthly.items():
+        started = time.perf_counter()
+        loads = list(load_files(connect, SOURCES[name], [(files[month], month) for month in months], landing.root))
+        if name == "settlement":
+            rows, seconds = sum(load.rows_read for load in loads), time.perf_counter() - started
     return rows, seconds
 
 

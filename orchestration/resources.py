@@ -18,9 +18,12 @@ class WarehouseResource(dg.ConfigurableResource):
     url: Optional[str] = None
 
     @contextmanager
-    def connect(self) -> Iterator[psycopg.Connection]:
+    def connect(self, schemas_ready: bool = False) -> Iterator[psycopg.Connection]:
+        """An autocommit connection; the loader's schemas are created first unless `schemas_ready`
+        (their DDL would wait for other connections' loads to commit)."""
         with warehouse.connect(self.url, autocommit=True) as conn:
-            ensure_schemas(conn)
+            if not schemas_ready:
+                ensure_schemas(conn)
             yield conn
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from orchestration.loading import discover, load_file
+from orchestration.loading import discover, load_file, load_files
 from orchestration.sources import SOURCES
 from tests.landing_files import settlement, write_csv, write_reference
 
@@ -138,6 +140,32 @@ def test_field_count_and_duplicates_are_quarantined(db, tmp_path):
     ]
     raw_line = rows(db, "select raw_line from quarantine.settlement where line_number = 3")[0][0]
     assert raw_line.startswith("S2,,P1,H001,") and ",12,5," in raw_line
+
+
+def test_months_loaded_side_by_side_see_earlier_months_in_order(db, warehouse_url, tmp_path):
+    """Each month is checked while the previous one commits, yet rules across months see the
+    months strictly in order: reversals of earlier months load, repeated ids are quarantined."""
+    write_reference(tmp_path)
+    assert {load.status for load in load_all(db, tmp_path)} == {"loaded"}
+    months = [f"2024-{number:02d}" for number in range(1, 9)]
+    files = []
+    for number, month in enumerate(months, start=1):
+        date = f"{month}-10"
+        rows_of_month = [settlement(f"S{number}-{i}", settlement_date=date) for i in range(300)]
+        if number > 1:  # reverses a settlement of the month before, repeats one of two months before
+            rows_of_month.append(settlement(f"R{number}", settlement_date=date,
+                                            **{**REVERSAL, "reversal_of": f"S{number - 1}-7"}))
+            rows_of_month.append(settlement(f"S{max(number - 2, 1)}-3", settlement_date=date))
+        files.append((write_csv(tmp_path / "settlement" / f"{month}.csv", "settlement", rows_of_month), month))
+    connect = partial(psycopg.connect, warehouse_url, autocommit=True)
+    loads = list(load_files(connect, SOURCES["settlement"], files, tmp_path, workers=2))
+    assert [(load.month, load.rows_loaded, load.rows_quarantined) for load in loads] == [
+        ("2024-01", 300, 0)] + [(month, 301, 1) for month in months[1:]]
+    assert rows(db, "select distinct reason from quarantine.settlement") == [
+        ("settlement_id already loaded from another file",)]
+    load_ids = [row[0] for row in rows(db, """select load_id from audit.file_loads
+                                              where source = 'settlement' order by month""")]
+    assert load_ids == sorted(load_ids)
 
 
 def test_rows_read_equals_loaded_plus_quarantined_in_the_audit(db, tmp_path):

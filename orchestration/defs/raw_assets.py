@@ -5,9 +5,11 @@ loads any range of months (single-run backfill policy), oldest first, because se
 look at earlier months (settlement_id unique across months).
 """
 
+from functools import partial
+
 import dagster as dg
 
-from orchestration.loading import FileLoad, load_file, reject_file
+from orchestration.loading import FileLoad, load_file, load_files, reject_file
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.sources import MONTHLY_SOURCES, REFERENCE_SOURCES, Source
 
@@ -86,11 +88,11 @@ def monthly_asset(source: Source) -> dg.AssetsDefinition:
         with warehouse.connect() as conn:
             loads = [reject_file(conn, source.name, path.relative_to(found.root).as_posix(), problem)
                      for name, path, problem in found.misplaced if name == source.name]
-            for month in months:
-                load = load_file(conn, source, files[month], found.root, month)
-                context.log.info(f"{load.file}: {load.status}, {load.rows_loaded} loaded, "
-                                 f"{load.rows_quarantined} quarantined in {load.seconds:.1f} s")
-                loads.append(load)
+        connect = partial(warehouse.connect, schemas_ready=True)
+        for load in load_files(connect, source, [(files[month], month) for month in months], found.root):
+            context.log.info(f"{load.file}: {load.status}, {load.rows_loaded} loaded, "
+                             f"{load.rows_quarantined} quarantined in {load.seconds:.1f} s")
+            loads.append(load)
         return _result(loads)
 
     return load_months

@@ -1,13 +1,23 @@
-"""Loading one landing file: COPY into a temporary table, validate in SQL, record the load.
+"""Loading landing files: COPY into a temporary table, validate in SQL, record the load.
 
 Each file is loaded in one transaction that replaces the earlier rows of the same source and
 month (or the whole snapshot of a reference file). A file that cannot be read is rejected: the
 transaction is rolled back, so what was loaded before stays, and the rejection is recorded.
+
+The months of a source are loaded two at a time, each on its own connection: a file is landed
+and checked (the costly part, which needs no other file) while the previous file is committed,
+and its own rows are routed only after that commit, so rules across files (keys unique across
+months, reversals of earlier settlements) see the files strictly in order.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,12 +29,17 @@ from orchestration.loading.validation_sql import (
     LANDING_TABLE,
     Batch,
     Landed,
+    already_loaded_sql,
+    checked_sql,
     dangling_references_sql,
-    validate_and_load_sql,
+    routing_sql,
 )
 from orchestration.sources import Source
 
 _COPY_CHUNK = 8 << 20
+# Room for a month's landed and checked rows in the session's temporary buffers; set before
+# the session's first temporary table (PostgreSQL ignores a change after that).
+_TEMP_BUFFERS = "256MB"
 
 
 @dataclass(frozen=True)
@@ -43,22 +58,60 @@ class FileLoad:
 def load_file(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
               month: str | None = None) -> FileLoad:
     """Load `path` (a file of `source`, of `month` when monthly) and record it in the audit."""
+    return _load(conn, source, path, landing_root, month, previous_committed=None)
+
+
+Connect = Callable[[], AbstractContextManager[psycopg.Connection]]
+
+
+def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str]],
+               landing_root: Path, workers: int | None = None) -> Iterator[FileLoad]:
+    """Load the monthly `files` ((path, month), oldest first) of `source`, yielding each load
+    in order as it is committed; `workers` connections (default: the CPU count, at most 2:
+    one checks while one commits) come from `connect`."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    committed = [threading.Event() for _ in files]
+
+    def load(index: int) -> FileLoad:
+        path, month = files[index]
+        try:
+            with connect() as conn:
+                conn.execute(f"set temp_buffers = '{_TEMP_BUFFERS}'")
+                previous = committed[index - 1] if index else None
+                return _load(conn, source, path, landing_root, month, previous)
+        finally:
+            committed[index].set()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"load-{source.name}") as pool:
+        # Tasks start in submission order, so the file a task waits for is always running.
+        for future in [pool.submit(load, index) for index in range(len(files))]:
+            yield future.result()
+
+
+def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
+          month: str | None, previous_committed: threading.Event | None) -> FileLoad:
+    """Load one file; its rows are routed once `previous_committed` (the previous file) is set."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     file = path.relative_to(landing_root).as_posix()
     month = month if source.monthly else None
     sha256 = None
+    wait_for_turn = previous_committed.wait if previous_committed else (lambda: True)
     try:
         landing = read_landing_file(path, source)
         sha256 = landing.sha256
         if _is_unchanged(conn, source, file, sha256):
             return FileLoad(source.name, file, month, "unchanged")
         with conn.transaction():
+            landed = _land(conn, landing)
+            conn.execute(checked_sql(source, month, landed))
+            wait_for_turn()
             load_id = conn.execute("select nextval('audit.file_loads_load_id_seq')").fetchone()[0]
-            counts = _replace_rows(conn, source, landing, Batch(file, load_id, month))
+            counts = _replace_rows(conn, source, landed, Batch(file, load_id, month))
             load = FileLoad(source.name, file, month, "loaded", *counts, seconds=time.perf_counter() - clock)
             _record(conn, load, started, sha256, landing.encoding, load_id)
     except (RejectedFile, psycopg.DataError) as problem:
+        wait_for_turn()
         load = FileLoad(source.name, file, month, "rejected", message=_describe(problem),
                         seconds=time.perf_counter() - clock)
         _record(conn, load, started, sha256 or getattr(problem, "sha256", None))
@@ -102,14 +155,15 @@ def _is_unchanged(conn: psycopg.Connection, source: Source, file: str, sha256: s
     return newest_reference is None or row[1] > newest_reference
 
 
-def _replace_rows(conn: psycopg.Connection, source: Source, landing: LandingFile,
+def _replace_rows(conn: psycopg.Connection, source: Source, landed: Landed,
                   batch: Batch) -> tuple[int, int, int]:
-    """Land the file, drop the rows it replaces and route each of its rows; returns the counts."""
-    landed = _land(conn, landing)
+    """Drop the rows the checked file replaces and route each of its rows; returns the counts."""
     scope = f"_month = {batch.month_sql}" if source.monthly else "true"
     conn.execute(f"delete from raw.{source.name} where {scope}")
     conn.execute(f"delete from quarantine.{source.name} where {scope}")
-    loaded, quarantined = conn.execute(validate_and_load_sql(source, batch, landed)).fetchone()
+    if source.key_across_months:
+        conn.execute(already_loaded_sql(source))
+    loaded, quarantined = conn.execute(routing_sql(source, batch, landed)).fetchone()
     if source.refers_to_own_key:
         dangling = conn.execute(dangling_references_sql(source, batch, landed)).fetchone()[0]
         loaded, quarantined = loaded - dangling, quarantined + dangling

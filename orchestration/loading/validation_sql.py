@@ -1,10 +1,12 @@
 """The set-based SQL that validates a landed file and routes every row to raw or quarantine.
 
-One statement per file: it takes the landed fields, rewrites dates written YYYYMMDD or
-YYYY/M/D to ISO form, checks types and enumerations, casts, applies the source's row rules and
-key uniqueness, then inserts the valid rows into `raw.<source>` and the others into
-`quarantine.<source>` with the first reason that applies. A second statement
-(`dangling_references_sql`) quarantines reversals of settlements that were never loaded.
+A file goes through two steps. `checked_sql` takes its landed fields, rewrites dates written
+YYYYMMDD or YYYY/M/D to ISO form, checks types and enumerations, casts, applies the source's
+row rules and key uniqueness within the file, naming the first reason that applies; this needs
+no other file, so the loader checks the next file while the previous one is committed. Then,
+in file order, `already_loaded_sql` catches keys that other files loaded, `routing_sql` inserts
+the valid rows into `raw.<source>` and the others into `quarantine.<source>`, and
+`dangling_references_sql` quarantines reversals of settlements that were never loaded.
 The file, load id and month are inlined as literals: the statement has no parameters, so the
 `%` of its `format()` calls need no escaping.
 """
@@ -102,13 +104,15 @@ class Batch:
         return f"date '{self.month}-01'" if self.month else "null::date"
 
 
-def _rule_checks(source: Source, batch: Batch) -> list[str]:
+def _rule_checks(source: Source, month: str | None) -> list[str]:
     branches = [b for c in source.columns if c.kind == "amount" for b in _amount_checks(c)]
     if source.month_column:
         col = source.month_column
+        year, number = map(int, month.split("-"))
+        following = f"{year + number // 12}-{number % 12 + 1:02d}"
         branches.append(
-            f"when date_trunc('month', t.{col})::date <> {batch.month_sql} then "
-            f"format('{col} %s outside the file''s month {batch.month}', t.{col})"
+            f"when t.{col} < date '{month}-01' or t.{col} >= date '{following}-01' then "
+            f"format('{col} %s outside the file''s month {month}', t.{col})"
         )
     branches += [f"when {rule.violated} then {_literal(rule.reason)}" for rule in source.rules]
     return branches
@@ -181,40 +185,30 @@ class Landed:
                 f"where raw_line <> '' offset 0")
 
 
-def validate_and_load_sql(source: Source, batch: Batch, landed: Landed) -> str:
-    """SQL that moves the landed rows of one file into raw and quarantine.
+CHECKED_TABLE = "pg_temp.checked"
 
-    Every row must have the header's number of fields. `offset 0` keeps PostgreSQL from
-    inlining a subquery, which would evaluate each parsed field or check once per reference
-    instead of once per row. The statement returns one row: (rows loaded, rows quarantined).
+
+def checked_sql(source: Source, month: str | None, landed: Landed) -> str:
+    """SQL that types and checks every landed row into `pg_temp.checked`.
+
+    The table holds each row's line number, its typed contract columns and `reason`: the first
+    row rule it breaks (null for a valid row), duplicates of a key within the file included
+    (the first line keeps the key). Every row must have the header's number of fields.
+    `offset 0` keeps PostgreSQL from inlining a subquery, which would evaluate each parsed field
+    or check once per reference instead of once per row. Nothing here depends on other files'
+    rows, so files can be checked side by side; `routing_sql` then moves the rows.
     """
     columns = source.columns
-    names = [c.name for c in columns]
     field_count = len(landed.header)
     normalized = ", ".join(_normalized(c) for c in columns)
     type_branches = "\n            ".join(b for c in columns for b in _type_checks(c))
     casts = ",\n        ".join(f"case when type_reason is null then {_cast(c)} end as {c.name}" for c in columns)
-    rule_branches = "\n            ".join(_rule_checks(source, batch))
+    rule_branches = "\n            ".join(_rule_checks(source, month))
     rule_case = f"case\n            {rule_branches}\n        end" if rule_branches else "null::text"
     key = ", ".join(f"t.{k}" for k in source.key) if source.key else "t.line_number"
     key_name = "/".join(source.key) or "row"
-    lineage = ["_file", "_line_number", "_load_id"] + (["_month"] if source.monthly else [])
-    file = _literal(batch.file)
-    lineage_values = [file, "line_number", str(batch.load_id)] + ([batch.month_sql] if source.monthly else [])
-    conflict = f"on conflict ({', '.join(source.key)}) do nothing" if source.key_across_months else ""
-    if source.key_across_months:
-        # The unique index catches duplicates within the file too: the first line inserted
-        # wins, later ones are told apart from keys of other files below.
-        duplicate_reason = "t.rule_reason"
-        returned = ", ".join(["_line_number", *source.key])
-        conflict_match = " and ".join(f"l.{k} = k.{k}" for k in source.key)
-    else:
-        duplicate_reason = (f"coalesce(t.rule_reason, case when row_number() over (partition by "
-                            f"t.rule_reason is null, {key} order by t.line_number) > 1 "
-                            f"then 'duplicate {key_name} within the file' end)")
-        returned = "_line_number"
-        conflict_match = "false"
     return f"""
+create temporary table checked on commit drop as
 with texts as (
     {landed.texts_sql(source)}
 ),
@@ -236,33 +230,45 @@ typed as (
         offset 0
     ) checked
     offset 0
-),
-keyed as (
-    select t.*, {duplicate_reason} as reason
-    from (select t.*, coalesce(t.type_reason, {rule_case}) as rule_reason from typed t offset 0) t
-),
-loaded as (
+)
+select t.*, coalesce(t.rule_reason, case when row_number() over (partition by t.rule_reason is null,
+        {key} order by t.line_number) > 1 then 'duplicate {key_name} within the file' end) as reason
+from (select t.*, coalesce(t.type_reason, {rule_case}) as rule_reason from typed t offset 0) t
+"""
+
+
+def already_loaded_sql(source: Source) -> str:
+    """SQL that marks the checked rows whose key another file of the source already loaded.
+
+    Runs after the file's own earlier rows (its month) were deleted, in the same transaction.
+    """
+    key_name = "/".join(source.key)
+    match = " and ".join(f"s.{k} = c.{k}" for k in source.key)
+    return (f"update {CHECKED_TABLE} c set reason = '{key_name} already loaded from another file' "
+            f"where c.reason is null and exists (select 1 from raw.{source.name} s where {match})")
+
+
+def routing_sql(source: Source, batch: Batch, landed: Landed) -> str:
+    """SQL that inserts the valid checked rows into `raw.<source>` and the others, with their
+    line as written, into `quarantine.<source>`; returns (rows loaded, rows quarantined)."""
+    names = [c.name for c in source.columns]
+    lineage = ["_file", "_line_number", "_load_id"] + (["_month"] if source.monthly else [])
+    file = _literal(batch.file)
+    lineage_values = [file, "line_number", str(batch.load_id)] + ([batch.month_sql] if source.monthly else [])
+    return f"""
+with loaded as (
     insert into raw.{source.name} ({", ".join(names + lineage)})
     select {", ".join(names + lineage_values)}
-    from keyed
+    from {CHECKED_TABLE}
     where reason is null
-    {conflict}
-    returning {returned}
+    returning 1
 ),
 quarantined as (
     insert into quarantine.{source.name} (file, line_number, raw_line, reason, _month, _load_id)
-    select {file}, r.line_number, {landed.raw_line("l")}, r.reason, {batch.month_sql}, {batch.load_id}
-    from (
-        select line_number, reason from keyed where reason is not null
-        union all
-        select k.line_number, case when l._line_number is null
-            then '{key_name} already loaded from another file'
-            else 'duplicate {key_name} within the file' end
-        from keyed k
-        left join loaded l on {conflict_match}
-        where k.reason is null and not exists (select 1 from loaded x where x._line_number = k.line_number)
-    ) r
-    join {LANDING_TABLE} l on l.line_number = r.line_number
+    select {file}, c.line_number, {landed.raw_line("l")}, c.reason, {batch.month_sql}, {batch.load_id}
+    from {CHECKED_TABLE} c
+    join {LANDING_TABLE} l on l.line_number = c.line_number
+    where c.reason is not null
     returning 1
 )
 select (select count(*) from loaded), (select count(*) from quarantined)
@@ -272,7 +278,7 @@ select (select count(*) from loaded), (select count(*) from quarantined)
 def dangling_references_sql(source: Source, batch: Batch, landed: Landed) -> str:
     """SQL that moves the just-loaded rows whose reference names no loaded key to quarantine.
 
-    Runs after `validate_and_load_sql` in the same transaction, so the referenced row may be in
+    Runs after `routing_sql` in the same transaction, so the referenced row may be in
     the same file or in any earlier one; returns the number of rows moved.
     """
     column, key = source.refers_to_own_key

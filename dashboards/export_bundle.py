@@ -103,6 +103,19 @@ def read_zip(data: bytes) -> dict[str, dict]:
     return files
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (dataset SQL, markdown) as literal blocks, so they read and diff as text."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def write(bundle: dict[str, dict], out: Path) -> None:
     for folder in FOLDERS:
         for old in (out / folder).rglob("*.yaml") if (out / folder).exists() else []:
@@ -111,7 +124,7 @@ def write(bundle: dict[str, dict], out: Path) -> None:
     for path, doc in bundle.items():
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+        target.write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
 
 
 def main() -> None:

@@ -3,11 +3,16 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Superset pins SQLAlchemy 1.4 and pandas 2: it gets a virtualenv of its own.
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup demo test bench bench-quality serve clean
+.PHONY: setup superset browser demo test bench bench-quality bench-dashboards serve clean
 
-setup: $(STAMP)
+setup: $(STAMP) superset
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +20,32 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-## Generate the demo landing directory (once), load and build it, print the summary.
+## Superset 6.1 in .venv-superset (about 100 s, once); yibao serve drives it.
+superset: $(SUPERSET_STAMP)
+
+$(SUPERSET_STAMP): dashboards/superset-constraints.txt
+	$(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/pip install --quiet --upgrade "pip==25.*"
+	$(SUPERSET_VENV)/bin/pip install --quiet -c dashboards/superset-constraints.txt \
+		apache-superset==6.1.0 psycopg2-binary rich cachetools
+	touch $(SUPERSET_STAMP)
+
+## Debian's Chromium for the browser tests (Playwright drives it; its own download cannot work
+## here) and a font with the Chinese characters of the dashboards, for legible screenshots.
+browser: $(CHROMIUM) $(CJK_FONT)
+
+$(CHROMIUM) $(CJK_FONT):
+	apt-get install -y chromium fonts-wqy-zenhei || (apt-get update && apt-get install -y chromium fonts-wqy-zenhei)
+
+## Generate the demo landing directory (once), load and build it, then serve the dashboards and
+## the Dagster UI until Ctrl-C.
 demo: setup
 	test -d $(DEMO_LANDING) || $(BIN)/yibao generate --out $(DEMO_LANDING)
 	$(BIN)/yibao run --landing $(DEMO_LANDING)
+	$(BIN)/yibao serve
 
-## The whole test suite, against a real embedded PostgreSQL.
-test: setup
+## The whole test suite, against a real embedded PostgreSQL, Superset and Chromium.
+test: setup browser
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 ## Load and build 1M settlements (BENCH_FLAGS=--settlements=10000000 for 10M).
@@ -31,6 +55,10 @@ bench: setup
 ## Time the data-quality checks against the loads at 1M settlements.
 bench-quality: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.quality_overhead $(BENCH_FLAGS)
+
+## Time every chart's query through Superset's chart data API at 1M settlements.
+bench-dashboards: setup
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.chart_queries $(BENCH_FLAGS)
 
 serve: setup
 	$(BIN)/yibao serve

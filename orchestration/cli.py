@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import warnings
 from pathlib import Path
-
-from orchestration.warehouse import yibao_home
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", required=True, type=Path)
     run.set_defaults(handler=_run)
 
-    serve = commands.add_parser("serve", help="serve the Dagster UI on 127.0.0.1:3000")
+    serve = commands.add_parser("serve", help="serve the dashboards (Superset, 127.0.0.1:8088) and the Dagster UI "
+                                              "(127.0.0.1:3000) until stopped")
     serve.set_defaults(handler=_serve)
     return parser
 
@@ -63,14 +60,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from orchestration.pipeline import prepare_dagster
+    from orchestration.serving import serve
 
-    prepare_dagster()
-    webserver = Path(sys.executable).with_name("dagster-webserver")
-    print("Dagster UI: http://127.0.0.1:3000 (no login)")
-    command = [str(webserver), "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", "3000"]
-    return subprocess.call(command, env={**os.environ, "YIBAO_LANDING": os.environ.get(
-        "YIBAO_LANDING", str(yibao_home() / "landing"))})
+    return serve()
 
 
 if __name__ == "__main__":

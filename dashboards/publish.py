@@ -1,0 +1,42 @@
+"""Put the dashboards in front of their users: the read-only role on the warehouse, the bundle
+imported with that role's connection, the Superset roles and county filters. Idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from dashboards.access import ensure_access
+from dashboards.bundle import database_names, import_bundle
+from dashboards.client import LoginFailed, SupersetClient
+from dashboards.metadata import reset_admin_password
+from dashboards.reader import ensure_reader, reader_sqlalchemy_uri
+from dashboards.settings import ADMIN, ASSETS, admin_password
+
+
+def publish(base_url: str, warehouse_url: str, assets: Path = ASSETS) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        ensure_reader(conn)
+        counties = counties_of(conn)
+    client = admin_client(base_url)
+    import_bundle(client, assets, reader_sqlalchemy_uri(warehouse_url))
+    for database in database_names(assets):
+        ensure_access(client, database, counties)
+
+
+def admin_client(base_url: str) -> SupersetClient:
+    """A session as admin; resets the admin's password once if $SUPERSET_ADMIN_PASSWORD changed
+    since the user was created."""
+    try:
+        return SupersetClient(base_url, ADMIN, admin_password())
+    except LoginFailed:
+        reset_admin_password(admin_password())
+        return SupersetClient(base_url, ADMIN, admin_password())
+
+
+def counties_of(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    """(county_code, county_name) from the marts; none before the first build."""
+    if conn.execute("select to_regclass('marts.dim_counties')").fetchone()[0] is None:
+        return []
+    return conn.execute("select county_code, county_name from marts.dim_counties order by county_code").fetchall()

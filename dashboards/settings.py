@@ -1,0 +1,70 @@
+"""Where Superset lives and runs, and where its secrets come from.
+
+Secrets come from the environment when set, else they are generated once into
+`$YIBAO_HOME/secrets/` (ignored by git, like the pseudonym key): the same secret key must serve
+every start, since Superset encrypts the warehouse password with it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from orchestration.warehouse import yibao_home
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv-superset"
+CONFIG = Path(__file__).with_name("superset_config.py")
+ASSETS = Path(__file__).with_name("assets")
+HOST = "127.0.0.1"
+PORT = 8088
+ADMIN = "admin"
+
+
+def superset_home() -> Path:
+    """Superset's local state: the SQLite metadata store and its bootstrap stamp."""
+    return yibao_home() / "superset"
+
+
+def stored_secret(env_var: str, name: str) -> str:
+    """`$env_var` when set, else a random value generated once into $YIBAO_HOME/secrets/<name>."""
+    if value := os.environ.get(env_var):
+        return value
+    path = yibao_home() / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def admin_password() -> str:
+    return stored_secret("SUPERSET_ADMIN_PASSWORD", "superset_admin_password")
+
+
+def admin_password_source() -> str:
+    """How to tell the user where the admin password is, without echoing one they chose."""
+    if os.environ.get("SUPERSET_ADMIN_PASSWORD"):
+        return "the password in $SUPERSET_ADMIN_PASSWORD"
+    path = yibao_home() / "secrets" / "superset_admin_password"
+    return f"password {admin_password()} (kept in {path})"
+
+
+def executable(name: str) -> str:
+    """A program of Superset's virtualenv; a clear message when it was never set up."""
+    path = VENV / "bin" / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make superset` to install Superset")
+    return str(path)
+
+
+def superset_env() -> dict[str, str]:
+    """The environment of every Superset process: its config file, home and secret key."""
+    superset_home().mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        "SUPERSET_CONFIG_PATH": str(CONFIG),
+        "SUPERSET_HOME": str(superset_home()),
+        "SUPERSET_SECRET_KEY": stored_secret("SUPERSET_SECRET_KEY", "superset_secret_key"),
+    }

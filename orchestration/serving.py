@@ -1,0 +1,75 @@
+"""`yibao serve`: Superset with the dashboards on 127.0.0.1:8088 and the Dagster UI on
+127.0.0.1:3000, until Ctrl-C or SIGTERM stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dashboards.publish import publish
+from dashboards.server import running_superset, stop
+from dashboards.settings import ADMIN, admin_password_source
+from orchestration.pipeline import prepare_dagster
+from orchestration.warehouse import connect, warehouse_url, yibao_home
+
+DAGSTER_PORT = 3000
+
+
+def serve() -> int:
+    prepare_dagster()
+    signal.signal(signal.SIGTERM, _interrupt)
+    dagster = _start_dagster()
+    try:
+        with running_superset() as superset:
+            publish(superset.url, warehouse_url())
+            _print_addresses(superset.url, marts_built=_marts_built())
+            return _wait({"Superset": superset.process, "the Dagster UI": dagster})
+    except KeyboardInterrupt:
+        print("\nstopping")
+        return 0
+    finally:
+        stop(dagster)
+
+
+def _start_dagster() -> subprocess.Popen:
+    """The Dagster UI on the same instance and code location as `yibao run`; log under
+    $YIBAO_HOME/logs."""
+    log = yibao_home() / "logs" / "dagster-webserver.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    webserver = Path(sys.executable).with_name("dagster-webserver")
+    env = {**os.environ, "YIBAO_LANDING": os.environ.get("YIBAO_LANDING", str(yibao_home() / "landing"))}
+    with log.open("ab") as sink:
+        return subprocess.Popen([str(webserver), "-m", "orchestration.definitions", "-h", "127.0.0.1",
+                                 "-p", str(DAGSTER_PORT)], env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _marts_built() -> bool:
+    with connect() as conn:
+        return conn.execute("select to_regclass('marts.fund_balance_monthly')").fetchone()[0] is not None
+
+
+def _print_addresses(superset_url: str, marts_built: bool) -> None:
+    print(f"Superset dashboards: {superset_url}/dashboard/list/  (log in as {ADMIN}, {admin_password_source()})")
+    print(f"Dagster UI:          http://127.0.0.1:{DAGSTER_PORT}  (no login)")
+    if not marts_built:
+        print("The marts are not built yet: run `yibao run --landing DIR`, then reload the dashboards.")
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def _wait(processes: dict[str, subprocess.Popen]) -> int:
+    """Block while both servers run; 1 when one of them stops by itself."""
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                print(f"{name} stopped (exit {process.returncode}); see {yibao_home() / 'logs'}", file=sys.stderr)
+                return 1
+        time.sleep(1)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,275 @@
+"""The dashboards in a real browser: Superset serving the committed bundle over a built
+warehouse, Debian's Chromium driven by Playwright, and the access rules through the API.
+
+Superset is started once for the module (stopped at the end); it needs .venv-superset, and the
+browser /usr/bin/chromium: `make test` installs both. Screenshots of the dashboards are saved
+to test-output/dashboards/.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+import yaml
+from playwright.sync_api import Page, sync_playwright
+from psycopg.conninfo import make_conninfo
+
+from dashboards.access import ANALYSTS, COUNTY_COLUMN, LEADERSHIP
+from dashboards.client import SupersetClient
+from dashboards.publish import admin_client, publish
+from dashboards.reader import READER, reader_url
+from dashboards.server import free_port, running_superset
+from dashboards.settings import ASSETS
+from orchestration.generator import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+CHART = '[data-test="chart-grid-component"]'  # not the chart holder: markdown blocks have one too
+DRAWN = '[data-test="slice-container"] :is(canvas, svg, table, .header-line)'
+ERROR = ".ant-alert-error"
+LOADING = '[data-test="loading-indicator"]'
+PASSWORD = "test-" + uuid.uuid4().hex
+
+DASHBOARDS = sorted((yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ASSETS / "dashboards").glob("*.yaml")),
+                    key=lambda d: d["slug"])
+SLUGS = {d["dashboard_title"]: d["slug"] for d in DASHBOARDS}
+
+
+@dataclass
+class Figure:
+    dashboard: str
+    chart: str
+    sql: str
+
+
+def figures_to_check() -> list[Figure]:
+    """The "Figures to check" table of dashboards/README.md: dashboard | chart | figure | `SQL`."""
+    section = (ASSETS.parent / "README.md").read_text(encoding="utf-8").split("## Figures to check")[1]
+    rows = [line.strip().strip("|").split(" | ") for line in section.split("\n## ")[0].splitlines()
+            if line.startswith("| ") and "`" in line]
+    return [Figure(cells[0].strip(), cells[1].strip(), cells[3].split("`")[1]) for cells in rows]
+
+
+FIGURES = figures_to_check()
+
+
+@pytest.fixture(scope="module")
+def warehouse(built_warehouse, server_url, tmp_path_factory) -> str:
+    """A warehouse built by the pipeline from a small generated landing; its URL."""
+    landing = tmp_path_factory.mktemp("dashboards") / "landing"
+    generate(landing, seed=7, start="2024-11", months=8, persons=2000)
+    conn = built_warehouse(landing)
+    return make_conninfo(server_url, dbname=conn.info.dbname)
+
+
+@pytest.fixture(scope="module")
+def superset(warehouse) -> str:
+    """Superset on a free port with the dashboards published on `warehouse`; its URL."""
+    with running_superset(free_port()) as running:
+        publish(running.url, warehouse)
+        yield running.url
+
+
+@pytest.fixture(scope="module")
+def admin(superset) -> SupersetClient:
+    return admin_client(superset)
+
+
+@pytest.fixture(scope="module")
+def users(admin) -> dict[str, str]:
+    """A user per tested role: leadership, analysts and the first county; username -> role."""
+    roles = {role["name"]: role["id"] for role in admin.every("/api/v1/security/roles/")}
+    county = min(name for name in roles if name.startswith("縣區 "))
+    wanted = {"leader": LEADERSHIP, "analyst": ANALYSTS, "county": county}
+    for username, role in wanted.items():
+        admin.post("/api/v1/security/users/", {
+            "username": username, "first_name": username, "last_name": "test", "active": True,
+            "email": f"{username}@yibao.invalid", "password": PASSWORD, "roles": [roles[role]]})
+    return wanted
+
+
+@pytest.fixture(scope="module")
+def leader_page(superset, users) -> Page:
+    """A Chromium tab logged in through the login form as the leadership user."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(f"{superset}/login/")
+        page.fill('[data-test="username-input"]', "leader")
+        page.fill('[data-test="password-input"]', PASSWORD)
+        page.click('[data-test="login-button"]')
+        page.wait_for_url(re.compile(r".*/superset/welcome/.*"))
+        yield page
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(request) -> Path:
+    """test-output/dashboards/ (ignored by git), emptied first; its path is printed at the end."""
+    folder = ROOT / "test-output" / "dashboards"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    yield folder
+    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print(f"\ndashboard screenshots: {folder}/")
+
+
+@dataclass
+class Shown:
+    """What one chart shows in the browser."""
+    error: str | None
+    big_number: str | None
+    first_row: list[str]
+
+
+@pytest.fixture(scope="module")
+def rendered(leader_page, superset, screenshots) -> dict[str, dict[str, Shown]]:
+    """Every dashboard opened once as the leadership user, each chart waited for until drawn
+    (or failed): slug -> chart name -> what it shows. Saves a full-page screenshot of each."""
+    return {d["slug"]: _render(leader_page, f"{superset}/superset/dashboard/{d['slug']}/",
+                               screenshots / f"{d['slug']}.png") for d in DASHBOARDS}
+
+
+def _render(page: Page, url: str, screenshot: Path) -> dict[str, Shown]:
+    page.goto(url)
+    page.wait_for_selector('[data-test="dashboard-header-container"]')
+    shown = {}
+    for chart in page.locator(CHART).all():
+        chart.scroll_into_view_if_needed()  # charts out of view are not drawn (virtualization)
+        chart.locator(f"{DRAWN}, {ERROR}").first.wait_for(timeout=60_000)
+        chart.locator(LOADING).first.wait_for(state="detached", timeout=60_000)
+        error, big_number, row = chart.locator(ERROR), chart.locator(".header-line"), chart.locator("table tbody tr")
+        shown[chart.get_attribute("data-test-chart-name")] = Shown(
+            error.first.inner_text() if error.count() else None,
+            big_number.first.inner_text() if big_number.count() else None,
+            row.first.locator("td").all_inner_texts() if row.count() else [])
+    page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-page
+    page.screenshot(path=screenshot, full_page=True)
+    return shown
+
+
+def test_the_bundle_has_the_four_dashboards():
+    assert set(SLUGS) == {"基金運行總覽", "半年度重點機構名單", "總額控制與超支", "稽核與查處"}
+    assert {figure.dashboard for figure in FIGURES} == set(SLUGS)
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=lambda d: d["slug"])
+def test_every_chart_renders_without_error(rendered, dashboard):
+    charts = rendered[dashboard["slug"]]
+    in_layout = {item["meta"]["sliceName"] for item in dashboard["position"].values()
+                 if isinstance(item, dict) and item.get("type") == "CHART"}
+    assert set(charts) == in_layout
+    assert {name: shown.error for name, shown in charts.items() if shown.error} == {}
+
+
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.chart)
+def test_a_displayed_figure_equals_the_mart(rendered, warehouse, figure):
+    shown = rendered[SLUGS[figure.dashboard]][figure.chart]
+    displayed = [shown.big_number] if shown.big_number else shown.first_row
+    with psycopg.connect(reader_url(warehouse)) as reader:
+        expected = reader.execute(figure.sql).fetchone()
+    for value in expected:
+        assert any(_same(value, text) for text in displayed), f"{value} is not in {displayed}"
+
+
+def test_a_county_user_sees_only_its_county(admin, superset, users):
+    county_user = SupersetClient(superset, "county", PASSWORD)
+    code = users["county"].split()[1]
+    datasets = {d["table_name"]: d["id"] for d in admin.every("/api/v1/dataset/", ("id", "table_name"))}
+    with_county = [name for name, id_ in datasets.items()
+                   if any(c["column_name"] == COUNTY_COLUMN for c in admin.get(f"/api/v1/dataset/{id_}")["result"]["columns"])]
+    assert len(with_county) >= 5
+    for name in with_county:
+        everyone = _counties_in(admin, datasets[name])
+        assert _counties_in(county_user, datasets[name]) == everyone & {code}, name
+    assert len(_counties_in(admin, datasets["institution_ranking"])) > 1
+    with pytest.raises(requests.HTTPError, match="403"):  # prefecture-wide data stays closed
+        _chart_data(county_user, datasets["fund_balance_monthly"], ["fund_code"])
+
+
+def test_the_reader_role_reads_the_marts_and_nothing_personal(superset, warehouse):
+    with psycopg.connect(warehouse, autocommit=True) as owner:
+        tables = owner.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+        owner.execute("create table marts.built_later as select 1 as x")  # as dbt does on a rebuild
+    with psycopg.connect(reader_url(warehouse), autocommit=True) as reader:
+        assert reader.info.parameter_status("session_authorization") == READER
+        for (table,) in tables + [("built_later",)]:
+            reader.execute(f"select * from marts.{table} limit 1")
+        for table in ("raw.enrollment", "raw.settlement", "quarantine.settlement", "staging.stg_raw__enrollment",
+                      "quality.settlement", "audit.file_loads"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute(f"select * from {table} limit 1")
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            reader.execute("delete from marts.built_later")
+
+
+def test_analysts_query_the_marts_in_sql_lab_and_leadership_cannot(superset, users):
+    analyst, leader = SupersetClient(superset, "analyst", PASSWORD), SupersetClient(superset, "leader", PASSWORD)
+    database = next(analyst.every("/api/v1/database/", ("id",)))["id"]
+
+    def run(client, sql):
+        return client.post("/api/v1/sqllab/execute/", {"database_id": database, "sql": sql, "runAsync": False,
+                                                         "schema": "marts"})
+
+    assert run(analyst, "select count(*) as n from marts.dim_counties")["data"][0]["n"] > 0
+    with pytest.raises(requests.HTTPError, match="permission denied"):
+        run(analyst, "select * from raw.enrollment")
+    with pytest.raises(requests.HTTPError, match="403"):
+        run(leader, "select 1")
+
+
+def test_reimporting_updates_an_edited_chart_and_changes_nothing_else(admin, superset, warehouse, tmp_path):
+    edited = tmp_path / "assets"
+    shutil.copytree(ASSETS, edited)
+    path = next((edited / "charts").glob("*.yaml"))
+    chart = yaml.safe_load(path.read_text(encoding="utf-8"))
+    chart["slice_name"] += "（改）"
+    path.write_text(yaml.safe_dump(chart, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def access():
+        return (sorted(r["name"] for r in admin.every("/api/v1/security/roles/")),
+                sorted((r["name"], len(r["tables"])) for r in admin.every("/api/v1/rowlevelsecurity/")))
+
+    before = access()
+    try:
+        publish(superset, warehouse, edited)
+        names = {c["uuid"]: c["slice_name"] for c in admin.every("/api/v1/chart/", ("uuid", "slice_name"))}
+        assert names[chart["uuid"]] == chart["slice_name"]
+        assert access() == before
+    finally:
+        publish(superset, warehouse)
+
+
+def _same(value, text: str) -> bool:
+    """Whether a displayed text shows `value`: numbers as the charts format them (thousands
+    separators, a percent sign, d3's minus sign), compared at the displayed precision."""
+    if not isinstance(value, (int, Decimal)):
+        return text.strip() == str(value)
+    try:
+        shown = Decimal(text.replace(",", "").replace("\u2212", "-").strip().removesuffix("%"))
+    except ArithmeticError:
+        return False
+    return shown == round(Decimal(value), -shown.as_tuple().exponent)
+
+
+def _chart_data(client: SupersetClient, dataset_id: int, columns: list[str]) -> list[dict]:
+    query = {"datasource": {"id": dataset_id, "type": "table"}, "result_format": "json", "result_type": "full",
+             "queries": [{"columns": columns, "row_limit": 10000, "metrics": [
+                 {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "rows"}]}]}
+    return client.post("/api/v1/chart/data", query)["result"][0]["data"]
+
+
+def _counties_in(client: SupersetClient, dataset_id: int) -> set[str]:
+    return {row[COUNTY_COLUMN] for row in _chart_data(client, dataset_id, [COUNTY_COLUMN])}

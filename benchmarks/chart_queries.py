@@ -1,0 +1,96 @@
+"""Benchmark: every dashboard chart's query through Superset's chart data API at 1M settlements.
+
+    python -m benchmarks.chart_queries [--settlements 1000000] [--months 12] [--reuse]
+
+Loads and builds the `bench` database as `benchmarks.load_and_build` does (same generated
+landing, same functions), starts Superset on a free port with the dashboards published on it,
+then posts each chart's saved query context to `POST /api/v1/chart/data` with `force: true`
+(no cache) and prints the seconds per chart and the slowest; the target is under 1 s each.
+`--reuse` skips loading and building when the `bench` database already has the marts.
+Superset's state and the embedded server live under bench-output/dashboards-home, so neither
+the developer's `.yibao` nor a running `yibao serve` is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+BENCH_HOME = "bench-output/dashboards-home"
+TARGET_SECONDS = 1.0
+
+
+def built_warehouse(settlements: int, months: int, reuse: bool) -> str:
+    """The URL of the `bench` database with the marts built from `settlements` settlements."""
+    from benchmarks.load_and_build import dbt_build, fresh_database, landing_for, load
+    from orchestration import warehouse
+    from orchestration.loading import discover
+
+    url = make_conninfo(warehouse.warehouse_url(), dbname="bench")
+    if reuse and _has_marts(url):
+        return url
+    root = landing_for(settlements, months)
+    url = fresh_database()
+    started = time.perf_counter()
+    rows, _ = load(url, root, discover(root).months[:months])
+    build = dbt_build(url)
+    print(f"loaded {rows:,} settlements and built the marts in {time.perf_counter() - started:.0f} s "
+          f"(dbt build {build:.0f} s)")
+    return url
+
+
+def time_charts(superset_url: str) -> list[tuple[str, float, int]]:
+    """(chart name, seconds, rows) for every chart, through the chart data API, cache bypassed."""
+    from dashboards.publish import admin_client
+
+    client = admin_client(superset_url)
+    timings = []
+    for chart in client.every("/api/v1/chart/", ("id", "slice_name")):
+        query_context = json.loads(client.get(f"/api/v1/chart/{chart['id']}")["result"]["query_context"])
+        query_context["force"] = True
+        started = time.perf_counter()
+        result = client.post("/api/v1/chart/data", query_context)["result"]
+        seconds = time.perf_counter() - started
+        timings.append((chart["slice_name"], seconds, sum(r.get("rowcount", 0) for r in result)))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settlements", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--reuse", action="store_true", help="keep an already built bench database")
+    args = parser.parse_args()
+    os.environ["YIBAO_HOME"] = os.path.abspath(BENCH_HOME)
+
+    from dashboards.publish import publish
+    from dashboards.server import free_port, running_superset
+
+    url = built_warehouse(args.settlements, args.months, args.reuse)
+    with running_superset(free_port()) as superset:
+        publish(superset.url, url)
+        time_charts(superset.url)  # warm-up: Superset's first requests load metadata and connect
+        timings = time_charts(superset.url)
+    for name, seconds, rows in sorted(timings, key=lambda t: -t[1]):
+        print(f"{seconds:7.3f} s  {rows:>7,} rows  {name}")
+    name, seconds, _ = max(timings, key=lambda t: t[1])
+    verdict = "within" if seconds < TARGET_SECONDS else "OVER"
+    print(f"slowest of {len(timings)} charts: {name} in {seconds:.3f} s ({verdict} the {TARGET_SECONDS:.0f} s target)")
+
+
+def _has_marts(url: str) -> bool:
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("select to_regclass('marts.fund_balance_monthly')").fetchone()[0] is not None
+    except psycopg.OperationalError:
+        return False
+
+
+
+if __name__ == "__main__":
+    main()

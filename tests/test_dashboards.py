@@ -230,13 +230,12 @@ def test_analysts_query_the_marts_in_sql_lab_and_leadership_cannot(superset, use
         run(leader, "select 1")
 
 
-def test_reimporting_updates_an_edited_chart_and_changes_nothing_else(admin, superset, warehouse, tmp_path):
+def test_reimporting_updates_an_edited_chart_and_dataset_and_changes_nothing_else(admin, superset, warehouse,
+                                                                                  tmp_path):
     edited = tmp_path / "assets"
     shutil.copytree(ASSETS, edited)
-    path = next((edited / "charts").glob("*.yaml"))
-    chart = yaml.safe_load(path.read_text(encoding="utf-8"))
-    chart["slice_name"] += "（改）"
-    path.write_text(yaml.safe_dump(chart, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    chart = _edit(next((edited / "charts").glob("*.yaml")), "slice_name")
+    dataset = _edit(next((edited / "datasets").rglob("*.yaml")), "description")
 
     def access():
         return (sorted(r["name"] for r in admin.every("/api/v1/security/roles/")),
@@ -247,9 +246,19 @@ def test_reimporting_updates_an_edited_chart_and_changes_nothing_else(admin, sup
         publish(superset, warehouse, edited)
         names = {c["uuid"]: c["slice_name"] for c in admin.every("/api/v1/chart/", ("uuid", "slice_name"))}
         assert names[chart["uuid"]] == chart["slice_name"]
+        dataset_id = next(d["id"] for d in admin.every("/api/v1/dataset/", ("id", "uuid")) if d["uuid"] == dataset["uuid"])
+        assert admin.get(f"/api/v1/dataset/{dataset_id}")["result"]["description"] == dataset["description"]
         assert access() == before
     finally:
         publish(superset, warehouse)
+
+
+def _edit(path: Path, field: str) -> dict:
+    """Append a mark to one text field of an asset file; the edited asset."""
+    asset = yaml.safe_load(path.read_text(encoding="utf-8"))
+    asset[field] = (asset[field] or "") + "（改）"
+    path.write_text(yaml.safe_dump(asset, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return asset
 
 
 def _same(value, text: str) -> bool:

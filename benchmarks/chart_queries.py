@@ -7,8 +7,9 @@ landing, same functions), starts Superset on a free port with the dashboards pub
 then posts each chart's saved query context to `POST /api/v1/chart/data` with `force: true`
 (no cache) and prints the seconds per chart and the slowest; the target is under 1 s each.
 `--reuse` skips loading and building when the `bench` database already has the marts.
-Superset's state and the embedded server live under bench-output/dashboards-home, so neither
-the developer's `.yibao` nor a running `yibao serve` is touched.
+Superset's state and the embedded server (stopped at the end) live under
+bench-output/dashboards-home, so neither the developer's `.yibao` nor a running `yibao serve` is
+touched.
 """
 
 from __future__ import annotations
@@ -70,12 +71,17 @@ def main() -> None:
 
     from dashboards.publish import publish
     from dashboards.server import free_port, running_superset
+    from orchestration import warehouse
 
-    url = built_warehouse(args.settlements, args.months, args.reuse)
-    with running_superset(free_port()) as superset:
-        publish(superset.url, url)
-        time_charts(superset.url)  # warm-up: Superset's first requests load metadata and connect
-        timings = time_charts(superset.url)
+    try:
+        url = built_warehouse(args.settlements, args.months, args.reuse)
+        with running_superset(free_port()) as superset:
+            publish(superset.url, url)
+            time_charts(superset.url)  # warm-up: Superset's first requests load metadata and connect
+            timings = time_charts(superset.url)
+    finally:
+        if not os.environ.get("WAREHOUSE_URL"):
+            warehouse.stop_embedded()
     for name, seconds, rows in sorted(timings, key=lambda t: -t[1]):
         print(f"{seconds:7.3f} s  {rows:>7,} rows  {name}")
     name, seconds, _ = max(timings, key=lambda t: t[1])

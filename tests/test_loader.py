@@ -89,6 +89,8 @@ ROW_RULES = [
     ({"settlement_date": "2024-02-30"}, "settlement_date: not a date (YYYY-MM-DD): 2024-02-30"),
     ({"total_cost": "12O"}, "total_cost: not an amount: 12O"),
     ({"total_cost": "100.001"}, "total_cost: not an amount (yuan, up to 2 decimals): 100.001"),
+    ({"cash_paid": "NaN"}, "cash_paid: not an amount (yuan, up to 2 decimals): NaN"),
+    ({"cash_paid": "-Infinity"}, "cash_paid: not an amount (yuan, up to 2 decimals): -Infinity"),
     ({"is_out_of_area": "yes"}, "is_out_of_area: not 0 or 1: yes"),
     ({"settlement_date": "2024-02-01"}, "settlement_date 2024-02-01 outside the file's month 2024-01"),
     ({"institution_code": "H999"}, "unknown institution_code"),

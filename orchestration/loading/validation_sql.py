@@ -72,7 +72,8 @@ def _type_checks(column: Column) -> list[str]:
 def _amount_checks(column: Column) -> list[str]:
     """CASE branches on a parsed amount: yuan with at most 2 decimals, signed only if allowed."""
     v = f"t.{column.name}"
-    bad = f"scale({v}) > 2 or {v} = 'NaN' or abs({v}) >= {_AMOUNT_LIMIT}"
+    # NaN and ±Infinity (valid numeric input) sort above every number: the limit catches them.
+    bad = f"scale({v}) > 2 or abs({v}) >= {_AMOUNT_LIMIT}"
     branches = [f"when {bad} then format('{column.name}: not an amount (yuan, up to 2 decimals): %s', {v})"]
     if not column.signed:
         branches.append(f"when {v} < 0 then format('{column.name}: negative amount: %s', {v})")

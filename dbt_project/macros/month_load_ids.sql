@@ -50,3 +50,15 @@
     where loaded.month is null
         or loaded.load_id <> landed.load_id
 {%- endmacro %}
+
+
+{#-
+    The WHERE clause of a month-partitioned incremental model's select: on an incremental run,
+    only the months of `source_relation` that changed (macro changed_months); nothing on a full
+    build.
+-#}
+{% macro where_month_changed(month_column, source_relation) -%}
+    {%- if is_incremental() -%}
+        where {{ month_column }} in ({{ changed_months(source_relation, month_column) }})
+    {%- endif -%}
+{%- endmacro %}

@@ -31,22 +31,10 @@ settlements as (
 
 ),
 
-{% if is_incremental() %}
-
-months_to_build as (
-
-    {{ changed_months(ref('stg_raw__settlement'), 'settlement_month') }}
-
-),
-
-{% endif %}
-
 selected as (
 
     select * from settlements
-    {% if is_incremental() %}
-    where settlement_month in (select month from months_to_build)
-    {% endif %}
+    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
 
 ),
 

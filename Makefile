@@ -34,8 +34,11 @@ $(SUPERSET_STAMP): dashboards/superset-constraints.txt
 ## here) and a font with the Chinese characters of the dashboards, for legible screenshots.
 browser: $(CHROMIUM) $(CJK_FONT)
 
+# apt-get needs root: through sudo when make runs as another user.
+APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+
 $(CHROMIUM) $(CJK_FONT):
-	apt-get install -y chromium fonts-wqy-zenhei || (apt-get update && apt-get install -y chromium fonts-wqy-zenhei)
+	$(APT) install -y chromium fonts-wqy-zenhei || ($(APT) update && $(APT) install -y chromium fonts-wqy-zenhei)
 
 ## Generate the demo landing directory (once), load and build it, then serve the dashboards and
 ## the Dagster UI until Ctrl-C.

@@ -40,6 +40,8 @@ _COPY_CHUNK = 8 << 20
 # Room for a month's landed and checked rows in the session's temporary buffers; set before
 # the session's first temporary table (PostgreSQL ignores a change after that).
 _TEMP_BUFFERS = "256MB"
+_NOTHING_TO_WAIT_FOR = threading.Event()
+_NOTHING_TO_WAIT_FOR.set()
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class FileLoad:
 def load_file(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
               month: str | None = None) -> FileLoad:
     """Load `path` (a file of `source`, of `month` when monthly) and record it in the audit."""
-    return _load(conn, source, path, landing_root, month, previous_committed=None)
+    return _load(conn, source, path, landing_root, month, previous_committed=_NOTHING_TO_WAIT_FOR)
 
 
 Connect = Callable[[], AbstractContextManager[psycopg.Connection]]
@@ -77,7 +79,7 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
         try:
             with connect() as conn:
                 conn.execute(f"set temp_buffers = '{_TEMP_BUFFERS}'")
-                previous = committed[index - 1] if index else None
+                previous = committed[index - 1] if index else _NOTHING_TO_WAIT_FOR
                 return _load(conn, source, path, landing_root, month, previous)
         finally:
             committed[index].set()
@@ -89,14 +91,13 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
 
 
 def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
-          month: str | None, previous_committed: threading.Event | None) -> FileLoad:
+          month: str | None, previous_committed: threading.Event) -> FileLoad:
     """Load one file; its rows are routed once `previous_committed` (the previous file) is set."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     file = path.relative_to(landing_root).as_posix()
     month = month if source.monthly else None
     sha256 = None
-    wait_for_turn = previous_committed.wait if previous_committed else (lambda: True)
     try:
         landing = read_landing_file(path, source)
         sha256 = landing.sha256
@@ -105,13 +106,13 @@ def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Pa
         with conn.transaction():
             landed = _land(conn, landing)
             conn.execute(checked_sql(source, month, landed))
-            wait_for_turn()
+            previous_committed.wait()
             load_id = conn.execute("select nextval('audit.file_loads_load_id_seq')").fetchone()[0]
             counts = _replace_rows(conn, source, landed, Batch(file, load_id, month))
             load = FileLoad(source.name, file, month, "loaded", *counts, seconds=time.perf_counter() - clock)
             _record(conn, load, started, sha256, landing.encoding, load_id)
     except (RejectedFile, psycopg.DataError) as problem:
-        wait_for_turn()
+        previous_committed.wait()
         load = FileLoad(source.name, file, month, "rejected", message=_describe(problem),
                         seconds=time.perf_counter() - clock)
         _record(conn, load, started, sha256 or getattr(problem, "sha256", None))
@@ -157,16 +158,16 @@ def _is_unchanged(conn: psycopg.Connection, source: Source, file: str, sha256: s
 
 def _replace_rows(conn: psycopg.Connection, source: Source, landed: Landed,
                   batch: Batch) -> tuple[int, int, int]:
-    """Drop the rows the checked file replaces and route each of its rows; returns the counts."""
+    """Drop the rows the checked file replaces, apply the rules across files and route each of
+    its rows; returns (rows read, loaded, quarantined)."""
     scope = f"_month = {batch.month_sql}" if source.monthly else "true"
     conn.execute(f"delete from raw.{source.name} where {scope}")
     conn.execute(f"delete from quarantine.{source.name} where {scope}")
     if source.key_across_months:
         conn.execute(already_loaded_sql(source))
-    loaded, quarantined = conn.execute(routing_sql(source, batch, landed)).fetchone()
     if source.refers_to_own_key:
-        dangling = conn.execute(dangling_references_sql(source, batch, landed)).fetchone()[0]
-        loaded, quarantined = loaded - dangling, quarantined + dangling
+        conn.execute(dangling_references_sql(source))
+    loaded, quarantined = conn.execute(routing_sql(source, batch, landed)).fetchone()
     read = conn.execute(landed.rows_read_sql()).fetchone()[0]
     return read, loaded, quarantined
 

@@ -4,9 +4,10 @@ A file goes through two steps. `checked_sql` takes its landed fields, rewrites d
 YYYYMMDD or YYYY/M/D to ISO form, checks types and enumerations, casts, applies the source's
 row rules and key uniqueness within the file, naming the first reason that applies; this needs
 no other file, so the loader checks the next file while the previous one is committed. Then,
-in file order, `already_loaded_sql` catches keys that other files loaded, `routing_sql` inserts
-the valid rows into `raw.<source>` and the others into `quarantine.<source>`, and
-`dangling_references_sql` quarantines reversals of settlements that were never loaded.
+in file order, `already_loaded_sql` marks keys that other files loaded,
+`dangling_references_sql` marks reversals of settlements that were never loaded, and
+`routing_sql` inserts the valid rows into `raw.<source>` and the others into
+`quarantine.<source>`.
 The file, load id and month are inlined as literals: the statement has no parameters, so the
 `%` of its `format()` calls need no escaping.
 """
@@ -276,28 +277,14 @@ select (select count(*) from loaded), (select count(*) from quarantined)
 """
 
 
-def dangling_references_sql(source: Source, batch: Batch, landed: Landed) -> str:
-    """SQL that moves the just-loaded rows whose reference names no loaded key to quarantine.
+def dangling_references_sql(source: Source) -> str:
+    """SQL that marks the checked rows whose reference (a reversal's `reversal_of`) names no
+    key: neither one loaded from this or another file before nor a valid row of this file.
 
-    Runs after `routing_sql` in the same transaction, so the referenced row may be in
-    the same file or in any earlier one; returns the number of rows moved.
+    Runs after `already_loaded_sql`, in the same transaction.
     """
     column, key = source.refers_to_own_key
-    scope = f"r._month = {batch.month_sql} and " if source.monthly else ""
-    return f"""
-with dangling as (
-    delete from raw.{source.name} r
-    where {scope}r._load_id = {batch.load_id} and r.{column} is not null
-      and (r.{column} = r.{key}
-           or not exists (select 1 from raw.{source.name} s where s.{key} = r.{column}))
-    returning r._line_number
-),
-quarantined as (
-    insert into quarantine.{source.name} (file, line_number, raw_line, reason, _month, _load_id)
-    select {_literal(batch.file)}, d._line_number, {landed.raw_line("l")}, '{column} names no loaded {key}',
-           {batch.month_sql}, {batch.load_id}
-    from dangling d join {LANDING_TABLE} l on l.line_number = d._line_number
-    returning 1
-)
-select count(*) from quarantined
-"""
+    return (f"update {CHECKED_TABLE} c set reason = '{column} names no loaded {key}' "
+            f"where c.reason is null and c.{column} is not null and (c.{column} = c.{key} or ("
+            f"c.{column} not in (select {key} from {CHECKED_TABLE} where reason is null) "
+            f"and not exists (select from raw.{source.name} s where s.{key} = c.{column})))")

@@ -22,6 +22,8 @@ import time
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from orchestration.warehouse import table_exists
+
 BENCH_HOME = "bench-output/dashboards-home"
 TARGET_SECONDS = 1.0
 
@@ -45,19 +47,22 @@ def built_warehouse(settlements: int, months: int, reuse: bool) -> str:
     return url
 
 
-def time_charts(superset_url: str) -> list[tuple[str, float, int]]:
-    """(chart name, seconds, rows) for every chart, through the chart data API, cache bypassed."""
-    from dashboards.publish import admin_client
-
-    client = admin_client(superset_url)
-    timings = []
+def chart_queries(client) -> list[tuple[str, dict]]:
+    """(chart name, saved query context with the cache bypassed) of every chart."""
+    queries = []
     for chart in client.every("/api/v1/chart/", ("id", "slice_name")):
         query_context = json.loads(client.get(f"/api/v1/chart/{chart['id']}")["result"]["query_context"])
-        query_context["force"] = True
+        queries.append((chart["slice_name"], {**query_context, "force": True}))
+    return queries
+
+
+def time_charts(client, queries: list[tuple[str, dict]]) -> list[tuple[str, float, int]]:
+    """(chart name, seconds, rows) of each query through the chart data API."""
+    timings = []
+    for name, query_context in queries:
         started = time.perf_counter()
         result = client.post("/api/v1/chart/data", query_context)["result"]
-        seconds = time.perf_counter() - started
-        timings.append((chart["slice_name"], seconds, sum(r.get("rowcount", 0) for r in result)))
+        timings.append((name, time.perf_counter() - started, sum(r.get("rowcount", 0) for r in result)))
     return timings
 
 
@@ -69,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["YIBAO_HOME"] = os.path.abspath(BENCH_HOME)
 
-    from dashboards.publish import publish
+    from dashboards.publish import admin_client, publish
     from dashboards.server import free_port, running_superset
     from orchestration import warehouse
 
@@ -77,8 +82,10 @@ def main() -> None:
         url = built_warehouse(args.settlements, args.months, args.reuse)
         with running_superset(free_port()) as superset:
             publish(superset.url, url)
-            time_charts(superset.url)  # warm-up: Superset's first requests load metadata and connect
-            timings = time_charts(superset.url)
+            client = admin_client(superset.url)
+            queries = chart_queries(client)
+            time_charts(client, queries)  # warm-up: Superset's first requests load metadata and connect
+            timings = time_charts(client, queries)
     finally:
         if not os.environ.get("WAREHOUSE_URL"):
             warehouse.stop_embedded()
@@ -92,7 +99,7 @@ def main() -> None:
 def _has_marts(url: str) -> bool:
     try:
         with psycopg.connect(url) as conn:
-            return conn.execute("select to_regclass('marts.fund_balance_monthly')").fetchone()[0] is not None
+            return table_exists(conn, "marts.fund_balance_monthly")
     except psycopg.OperationalError:
         return False
 

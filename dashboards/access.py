@@ -38,14 +38,14 @@ def ensure_access(client: SupersetClient, database: str, counties: list[tuple[st
     """Create or update the group roles, one role per (county_code, county_name) and its row
     filters on every dataset of `database` that has a county_code column."""
     ids = _permission_ids(client)
-    gamma, sql_lab = _role_permissions(client, "Gamma"), _role_permissions(client, "sql_lab")
+    roles = {role["name"]: role["id"] for role in client.every("/api/v1/security/roles/")}
+    gamma, sql_lab = _role_permissions(client, roles["Gamma"]), _role_permissions(client, roles["sql_lab"])
     viewing = {p for p in gamma if p[0] not in _EDITING or p[1] in _VIEW_STATE}
     database_id = _database_id(client, database)
     warehouse = {("database_access", f"[{database}].(id:{database_id})")}
     county_datasets = _datasets_with_column(client, database_id, COUNTY_COLUMN)
     county_data = {("datasource_access", f"[{database}].[{table}](id:{id_})") for id_, table in county_datasets}
 
-    roles = {role["name"]: role["id"] for role in client.every("/api/v1/security/roles/")}
     _set_role(client, roles, ids, LEADERSHIP, viewing | warehouse)
     _set_role(client, roles, ids, WORKING_GROUP, gamma | warehouse)
     _set_role(client, roles, ids, ANALYSTS, gamma | sql_lab | warehouse)
@@ -64,8 +64,7 @@ def _permission_ids(client: SupersetClient) -> dict[Permission, int]:
             for p in client.every("/api/v1/security/permissions-resources/")}
 
 
-def _role_permissions(client: SupersetClient, role: str) -> set[Permission]:
-    role_id = next(r["id"] for r in client.every("/api/v1/security/roles/") if r["name"] == role)
+def _role_permissions(client: SupersetClient, role_id: int) -> set[Permission]:
     return {(p["permission_name"], p["view_menu_name"])
             for p in client.get(f"/api/v1/security/roles/{role_id}/permissions/")["result"]}
 

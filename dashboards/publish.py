@@ -13,6 +13,7 @@ from dashboards.client import LoginFailed, SupersetClient
 from dashboards.metadata import reset_admin_password
 from dashboards.reader import ensure_reader, reader_sqlalchemy_uri
 from dashboards.settings import ADMIN, ASSETS, admin_password
+from orchestration.warehouse import table_exists
 
 
 def publish(base_url: str, warehouse_url: str, assets: Path = ASSETS) -> None:
@@ -37,6 +38,6 @@ def admin_client(base_url: str) -> SupersetClient:
 
 def counties_of(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """(county_code, county_name) from the marts; none before the first build."""
-    if conn.execute("select to_regclass('marts.dim_counties')").fetchone()[0] is None:
+    if not table_exists(conn, "marts.dim_counties"):
         return []
     return conn.execute("select county_code, county_name from marts.dim_counties order by county_code").fetchall()

@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from dashboards.settings import stored_secret
+from orchestration.warehouse import stored_secret
 
 READER = "yibao_reader"
 SCHEMA = "marts"

@@ -8,10 +8,9 @@ every start, since Superset encrypts the warehouse password with it.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
-from orchestration.warehouse import yibao_home
+from orchestration.warehouse import secret_path, stored_secret, yibao_home
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-superset"
@@ -27,18 +26,6 @@ def superset_home() -> Path:
     return yibao_home() / "superset"
 
 
-def stored_secret(env_var: str, name: str) -> str:
-    """`$env_var` when set, else a random value generated once into $YIBAO_HOME/secrets/<name>."""
-    if value := os.environ.get(env_var):
-        return value
-    path = yibao_home() / "secrets" / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(24))
-    return path.read_text().strip()
-
-
 def admin_password() -> str:
     return stored_secret("SUPERSET_ADMIN_PASSWORD", "superset_admin_password")
 
@@ -47,8 +34,7 @@ def admin_password_source() -> str:
     """How to tell the user where the admin password is, without echoing one they chose."""
     if os.environ.get("SUPERSET_ADMIN_PASSWORD"):
         return "the password in $SUPERSET_ADMIN_PASSWORD"
-    path = yibao_home() / "secrets" / "superset_admin_password"
-    return f"password {admin_password()} (kept in {path})"
+    return f"password {admin_password()} (kept in {secret_path('superset_admin_password')})"
 
 
 def executable(name: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from orchestration.loading import discover
 from orchestration.loading.landing import missing_reference
 from orchestration.raw_schema import ensure_schemas
-from orchestration.warehouse import connect, yibao_home
+from orchestration.warehouse import connect, table_exists, yibao_home
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -113,8 +113,7 @@ def _summarize_warehouse(outcome: Outcome, since_load_id: int) -> None:
                from audit.file_loads where load_id > %s group by source order by source""",
             [since_load_id],
         ).fetchall()
-        exists = conn.execute("select to_regclass('marts.fund_payable_months')").fetchone()[0]
-        if exists:
+        if table_exists(conn, "marts.fund_payable_months"):
             outcome.payable = conn.execute(
                 """select distinct on (fund_code) fund_code, month, closing_balance, payable_months, status
                    from marts.fund_payable_months order by fund_code, month desc"""

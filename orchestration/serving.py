@@ -12,9 +12,9 @@ from pathlib import Path
 
 from dashboards.publish import publish
 from dashboards.server import running_superset, stop
-from dashboards.settings import ADMIN, admin_password_source
+from dashboards.settings import ADMIN, HOST, admin_password_source
 from orchestration.pipeline import prepare_dagster
-from orchestration.warehouse import connect, warehouse_url, yibao_home
+from orchestration.warehouse import connect, table_exists, warehouse_url, yibao_home
 
 DAGSTER_PORT = 3000
 
@@ -43,19 +43,19 @@ def _start_dagster() -> subprocess.Popen:
     webserver = Path(sys.executable).with_name("dagster-webserver")
     env = {**os.environ, "YIBAO_LANDING": os.environ.get("YIBAO_LANDING", str(yibao_home() / "landing"))}
     with log.open("ab") as sink:
-        return subprocess.Popen([str(webserver), "-m", "orchestration.definitions", "-h", "127.0.0.1",
+        return subprocess.Popen([str(webserver), "-m", "orchestration.definitions", "-h", HOST,
                                  "-p", str(DAGSTER_PORT)], env=env, stdout=sink, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
 
 def _marts_built() -> bool:
     with connect() as conn:
-        return conn.execute("select to_regclass('marts.fund_balance_monthly')").fetchone()[0] is not None
+        return table_exists(conn, "marts.fund_balance_monthly")
 
 
 def _print_addresses(superset_url: str, marts_built: bool) -> None:
     print(f"Superset dashboards: {superset_url}/dashboard/list/  (log in as {ADMIN}, {admin_password_source()})")
-    print(f"Dagster UI:          http://127.0.0.1:{DAGSTER_PORT}  (no login)")
+    print(f"Dagster UI:          http://{HOST}:{DAGSTER_PORT}  (no login)")
     if not marts_built:
         print("The marts are not built yet: run `yibao run --landing DIR`, then reload the dashboards.")
     print("Press Ctrl-C to stop.", flush=True)

@@ -72,6 +72,11 @@ def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
     return psycopg.connect(url or warehouse_url(), **kwargs)
 
 
+def table_exists(conn: psycopg.Connection, table: str) -> bool:
+    """Whether `schema.table` exists (e.g. a mart before the first build)."""
+    return conn.execute("select to_regclass(%s)", [table]).fetchone()[0] is not None
+
+
 def connection_parts(url: str | None = None) -> dict[str, str]:
     """Host, port, user, password and database of a URL, as dbt's profile needs them."""
     parts = conninfo_to_dict(url or warehouse_url())
@@ -94,11 +99,21 @@ def export_dbt_env(url: str | None = None) -> dict[str, str]:
 
 def pseudonym_key() -> str:
     """Key of the person pseudonym: `$YIBAO_PSEUDONYM_KEY`, else generated once into YIBAO_HOME."""
-    if key := os.environ.get("YIBAO_PSEUDONYM_KEY"):
-        return key
-    path = yibao_home() / "secrets" / "pseudonym_key"
+    return stored_secret("YIBAO_PSEUDONYM_KEY", "pseudonym_key")
+
+
+def secret_path(name: str) -> Path:
+    return yibao_home() / "secrets" / name
+
+
+def stored_secret(env_var: str, name: str) -> str:
+    """`$env_var` when set, else a random value generated once into $YIBAO_HOME/secrets/<name>
+    (readable by its owner only)."""
+    if value := os.environ.get(env_var):
+        return value
+    path = secret_path(name)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
     return path.read_text().strip()

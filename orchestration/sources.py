@@ -89,13 +89,14 @@ class Source:
         return f"{self.folder}/{month}.csv" if self.monthly else f"reference/{self.name}.csv"
 
 
-_AMOUNT_PARTS = ("drug_cost", "exam_cost", "treatment_cost", "material_cost", "other_cost")
-_PAYMENTS = ("pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid", "cash_paid")
-_SETTLEMENT_AMOUNTS = ("total_cost", "eligible_cost", *_AMOUNT_PARTS, *_PAYMENTS)
+COST_PARTS = ("drug_cost", "exam_cost", "treatment_cost", "material_cost", "other_cost")
+PAYMENTS = ("pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid", "cash_paid")
+SETTLEMENT_AMOUNTS = ("total_cost", "eligible_cost", *COST_PARTS, *PAYMENTS)
 
 
-def _sum(columns: tuple[str, ...]) -> str:
-    return " + ".join(f"t.{c}" for c in columns)
+def sum_sql(columns: tuple[str, ...], alias: str = "t") -> str:
+    """`alias.a + alias.b + …`: the SQL sum of the columns of a row."""
+    return " + ".join(f"{alias}.{c}" for c in columns)
 
 
 SETTLEMENT = Source(
@@ -114,7 +115,7 @@ SETTLEMENT = Source(
         Column("discharge_date", "date", required=False),
         Column("settlement_date", "date"),
         Column("diagnosis_code"),
-        *(Column(name, "amount", signed=True) for name in _SETTLEMENT_AMOUNTS),
+        *(Column(name, "amount", signed=True) for name in SETTLEMENT_AMOUNTS),
         Column("is_out_of_area", "flag"),
         Column("doctor_code", required=False),
     ),
@@ -126,13 +127,13 @@ SETTLEMENT = Source(
         Rule("unknown institution_code",
              "t.institution_code not in (select institution_code from raw.institutions)"),
         Rule("cost parts do not sum to total_cost",
-             f"abs({_sum(_AMOUNT_PARTS)} - t.total_cost) > 0.01"),
+             f"abs({sum_sql(COST_PARTS)} - t.total_cost) > 0.01"),
         Rule("payments do not sum to total_cost",
-             f"abs({_sum(_PAYMENTS)} - t.total_cost) > 0.01"),
+             f"abs({sum_sql(PAYMENTS)} - t.total_cost) > 0.01"),
         Rule("negative amount on a row that is not a reversal",
-             "t.reversal_of is null and least(" + ", ".join(f"t.{c}" for c in _SETTLEMENT_AMOUNTS) + ") < 0"),
+             "t.reversal_of is null and least(" + ", ".join(f"t.{c}" for c in SETTLEMENT_AMOUNTS) + ") < 0"),
         Rule("positive amount on a reversal",
-             "t.reversal_of is not null and greatest(" + ", ".join(f"t.{c}" for c in _SETTLEMENT_AMOUNTS) + ") > 0"),
+             "t.reversal_of is not null and greatest(" + ", ".join(f"t.{c}" for c in SETTLEMENT_AMOUNTS) + ") > 0"),
         Rule("inpatient stay without admission_date or discharge_date",
              "t.visit_type = 'inpatient' and (t.admission_date is null or t.discharge_date is null)"),
         Rule("admission_date or discharge_date on a visit that is not inpatient",

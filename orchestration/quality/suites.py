@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orchestration.sources import ALL_SOURCES, FUND_FLOWS, FUNDS, Source
+from orchestration.sources import (ALL_SOURCES, COST_PARTS, FUND_FLOWS, FUNDS, PAYMENTS, SETTLEMENT_AMOUNTS, SOURCES,
+                                   Source, sum_sql)
 
 CRITICAL, WARNING = "critical", "warning"
 SCHEMA = "quality"  # the batch views and per-file tables the suites validate
@@ -102,15 +103,8 @@ def _batch_filter(source: Source, alias: str = "") -> str:
     return where + (f" and {prefix}_month = any({MONTHS})" if source.monthly else "")
 
 
-def _sum(columns) -> str:
-    return " + ".join(f"r.{c}" for c in columns)
-
-
-_REFERENCE_KEYS = {"institutions": "institution_code", "counties": "county_code"}
-
-
 def _registered(reference: str) -> Rule:
-    column = _REFERENCE_KEYS[reference]
+    (column,) = SOURCES[reference].key
     return Rule(f"{column.removesuffix('_code')}_registered",
                 f"r.{column} in (select {column} from raw.{reference})",
                 f"{column} is in the registry (reference/{reference}.csv)")
@@ -128,9 +122,7 @@ def _not_before(later: str, earlier: str) -> Rule:
                 f"{later} is not before {earlier}")
 
 
-_COST_PARTS = ("drug_cost", "exam_cost", "treatment_cost", "material_cost", "other_cost")
-_PAYMENTS = ("pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid", "cash_paid")
-_AMOUNTS = ", ".join(f"r.{c}" for c in ("total_cost", "eligible_cost", *_COST_PARTS, *_PAYMENTS))
+_AMOUNTS = ", ".join(f"r.{c}" for c in SETTLEMENT_AMOUNTS)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # GB 11643-1999: 6-digit region, birth date YYYYMMDD, 3-digit sequence (odd for men), and the
 # check character '10X98765432'[Σ digit × weight mod 11].
@@ -150,9 +142,9 @@ RULES: dict[str, list[Rule]] = {
         _not_before("discharge_date", "admission_date"),
         Rule("stay_within_limit", f"coalesce(r.discharge_date - r.admission_date <= {MAX_STAY_DAYS}, true)",
              f"an inpatient stay lasts at most {MAX_STAY_DAYS} days"),
-        Rule("cost_parts_sum_to_total", f"abs({_sum(_COST_PARTS)} - r.total_cost) <= 0.01",
+        Rule("cost_parts_sum_to_total", f"abs({sum_sql(COST_PARTS, 'r')} - r.total_cost) <= 0.01",
              "drug, exam, treatment, material and other cost sum to total_cost (± 0.01)"),
-        Rule("payments_sum_to_total", f"abs({_sum(_PAYMENTS)} - r.total_cost) <= 0.01",
+        Rule("payments_sum_to_total", f"abs({sum_sql(PAYMENTS, 'r')} - r.total_cost) <= 0.01",
              "the five payments sum to total_cost (± 0.01)"),
         Rule("signs_match_reversal", f"case when r.reversal_of is null then least({_AMOUNTS}) >= 0 "
                                      f"else greatest({_AMOUNTS}) <= 0 end",
@@ -281,7 +273,7 @@ def _counts(schema: str) -> str:
         for s in ALL_SOURCES)
 
 
-def _duplicates() -> str:
+def _duplicate_keys() -> str:
     """(load_id, rows with a repeated key) of the monthly sources whose key is unique per file."""
     return "\n    union all ".join(
         f"select _load_id, count(*) - count(distinct ({', '.join(s.key)})) from raw.{s.name} "
@@ -308,7 +300,7 @@ left join (
     {_counts('quarantine')}
 ) q (load_id, rows) on q.load_id = f.load_id
 left join (
-    {_duplicates()}
+    {_duplicate_keys()}
 ) k (load_id, rows) on k.load_id = f.load_id
 left join (values
     {_EXPECTED_SCHEMAS}
@@ -349,7 +341,7 @@ def file_loads_suite() -> Suite:
     return s
 
 
-_FACT_SUMS = ("total_cost", *_PAYMENTS)
+_FACT_SUMS = ("total_cost", *PAYMENTS)
 _SUMS = ", ".join(f"sum({c}) as {c}" for c in _FACT_SUMS)
 _GAPS = ",\n       ".join(f"coalesce(r.{c}, 0) - coalesce(f.{c}, 0) as {c}_gap" for c in _FACT_SUMS)
 FCT_SETTLEMENTS_QUERY = f"""\

@@ -46,12 +46,13 @@ def landing_for(settlements: int, months: int) -> Path:
     return root
 
 
-def fresh_database() -> str:
+def fresh_database(name: str = "bench") -> str:
+    """The URL of database `name` on the warehouse server, dropped and created anew."""
     server = warehouse.warehouse_url()
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("drop database if exists bench with (force)")
-        conn.execute("create database bench")
-    return make_conninfo(server, dbname="bench")
+        conn.execute(f"drop database if exists {name} with (force)")
+        conn.execute(f"create database {name}")
+    return make_conninfo(server, dbname=name)
 
 
 def copy_ceiling(url: str, path: Path) -> float:

@@ -29,15 +29,14 @@ import sys
 import warnings
 from collections import defaultdict
 
-import psycopg
 from psycopg.conninfo import make_conninfo
 
-from benchmarks.load_and_build import landing_for
+from benchmarks.load_and_build import fresh_database, landing_for
 from orchestration import warehouse
 from orchestration.loading import discover
+from orchestration.pipeline import QUIET
 
 DATABASE = "bench_quality"
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def single(job: str, months: list[str], url: str) -> dict:
@@ -76,11 +75,9 @@ def single(job: str, months: list[str], url: str) -> dict:
     return seconds
 
 
-def spawn(job: str, months: list[str], url: str, fresh: bool, server: str) -> dict:
+def spawn(job: str, months: list[str], url: str, fresh: bool) -> dict:
     if fresh:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f"drop database if exists {DATABASE} with (force)")
-            conn.execute(f"create database {DATABASE}")
+        fresh_database(DATABASE)
     command = [sys.executable, "-m", "benchmarks.quality_overhead", "--single", job, "--range", months[0],
                months[-1], "--url", url]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -107,13 +104,12 @@ def main() -> None:
 
     months = discover(root).months
     first, added = months[:-1], months[-1:]
-    server = warehouse.warehouse_url()
-    url = make_conninfo(server, dbname=DATABASE)
+    url = make_conninfo(warehouse.warehouse_url(), dbname=DATABASE)
     base, checked = [], []
     for _ in range(args.repeat):
-        base.append(spawn("base", first, url, True, server))
-        checked.append(spawn("checked", first, url, True, server))
-    more = spawn("more", added, url, False, server)
+        base.append(spawn("base", first, url, True))
+        checked.append(spawn("checked", first, url, True))
+    more = spawn("more", added, url, False)
 
     def seconds(runs: list[dict], key: str) -> str:
         return ", ".join(f"{run[key]:.1f}" for run in runs)

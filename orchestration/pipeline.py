@@ -17,7 +17,7 @@ from orchestration.loading.landing import missing_reference
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect, table_exists, yibao_home
 
-_QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 @dataclass
@@ -85,7 +85,7 @@ def run_pipeline(landing_dir: Path) -> Outcome:
     # dagster-dbt echoes every dbt event to stdout: keep it in a log file, not in the summary.
     with dg.DagsterInstance.get() as instance, log.open("w") as sink, redirect_stdout(sink):
         result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
-                                        run_config=_QUIET, raise_on_error=False)
+                                        run_config=QUIET, raise_on_error=False)
     outcome = Outcome(result.success, errors=_failures(result), log=log)
     outcome.marts = sorted("/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
                            if e.asset_key.path[0] == "marts")

@@ -7,7 +7,7 @@ this order; dbt's `_raw__sources.yml` documents the same columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FUNDS = ("employee_pooled", "resident_basic", "critical_illness")
 SCHEMES = ("employee", "resident")

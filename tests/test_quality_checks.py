@@ -18,6 +18,7 @@ from orchestration.quality.batches import Load, ensure_tables, fill_batch
 from orchestration.quality.gx_context import EXPECTATIONS_DIR, sqlalchemy_url
 from orchestration.quality.suites import all_suites
 from orchestration.sources import ALL_SOURCES, SOURCES
+from orchestration.warehouse import table_exists
 from tests.landing_files import settlement, write_csv, write_reference
 from tests.marts_landing import write_marts_landing
 
@@ -227,7 +228,7 @@ def test_a_failing_check_stops_dbt_naming_the_file_and_the_expectation(warehouse
     assert f"settlement/2025-01.csv: {STAY} (1 row: line {len(rows) + 2})" in message
     assert f"settlement/2025-01.csv: {COST} (1 row: line {len(rows) + 3})" in message
     with connect() as conn:
-        assert conn.execute("select to_regclass('marts.fct_settlements')").fetchone()[0] is None
+        assert not table_exists(conn, "marts.fct_settlements")
         failed = conn.execute("""select file, expectation from audit.quality_checks
                                  where not passed and severity = 'ERROR' order by expectation""").fetchall()
     assert failed == [("settlement/2025-01.csv", STAY), ("settlement/2025-01.csv", COST)]

@@ -181,8 +181,8 @@ def test_the_personal_data_scan_finds_what_it_looks_for(generated):
         found = personal_data_in(generated, "pii_probe")
     finally:
         generated.execute("drop schema pii_probe cascade")
-    assert sorted(found) == [f"pii_probe.leak.birth_month: named like personal data",
-                             f"pii_probe.leak.note: holds '45080219900101123X', shaped like an ID card number",
+    assert sorted(found) == ["pii_probe.leak.birth_month: named like personal data",
+                             "pii_probe.leak.note: holds '45080219900101123X', shaped like an ID card number",
                              f"pii_probe.leak.who: holds the person_id {person_id!r}"]
 
 

@@ -40,11 +40,12 @@ def build() -> list[str]:
     """Create or update the context; returns what changed."""
     import great_expectations as gx
 
+    suites = all_suites().values()
     with connect(autocommit=True) as conn:  # the views and tables must exist for GX to add them
         ensure_schemas(conn)
         ensure_tables(conn)
         with quality_lock(conn):
-            for suite in all_suites().values():
+            for suite in suites:
                 fill_batch(conn, suite, [])
     context = get_context()
     changes = []
@@ -53,7 +54,8 @@ def build() -> list[str]:
     except KeyError:
         datasource = context.data_sources.add_postgres(DATASOURCE, connection_string="${YIBAO_GX_WAREHOUSE_URL}")
         changes.append(f"data source {DATASOURCE}")
-    for suite in all_suites().values():
+    names = {v.name for v in context.validation_definitions.all()}
+    for suite in suites:
         stale = False
         asset = next((a for a in datasource.assets if a.name == suite.name), None)
         if asset is None:
@@ -73,7 +75,6 @@ def build() -> list[str]:
                 existing.add_expectation_configuration(configuration)
             existing = context.suites.add(existing)
             changes.append(f"suite {suite.name} ({len(suite.expectations)} expectations)")
-        names = {v.name for v in context.validation_definitions.all()}
         if stale and suite.name in names:
             context.validation_definitions.delete(suite.name)
             names.discard(suite.name)

@@ -5,7 +5,7 @@
 
     Relies on the loader's invariant that all rows of a month carry the same `_load_id` (a
     monthly file replaces its month in one transaction); the test
-    assert_fct_settlements_matches_landed checks the fact against the landed rows in full.
+    months_follow_source checks every month-incremental model against its source.
     `relation` must be a table or a simple view over one (no CTEs, or PostgreSQL cannot use
     the index for min()).
 -#}
@@ -36,29 +36,52 @@
 
 
 {#-
-    Months an incremental run of a month-partitioned model must rebuild: those of
-    `source_relation` that are absent from the model (`this`) or carry another load id there
-    (a new or re-delivered month). Both relations need an index on `month_column` and a
-    `_load_id` column. Months gone from the source are handled by the pre-hook
-    delete_months_gone_from_source.
+    Months of `this` that an incremental run of a month-partitioned model must rebuild or drop:
+    those whose month now carries another load id in `source_relation` (re-delivered) or has no
+    row there any more. Both relations need an index on `month_column` and a `_load_id` column.
 -#}
-{% macro changed_months(source_relation, month_column) -%}
-    select landed.month
-    from ({{ month_load_ids(source_relation, month_column) }}) as landed
-    left join ({{ month_load_ids(this, month_column) }}) as loaded
-        on loaded.month = landed.month
-    where loaded.month is null
-        or loaded.load_id <> landed.load_id
+{% macro stale_months(source_relation, month_column) -%}
+    select built.month
+    from ({{ month_load_ids(this, month_column) }}) as built
+    left join ({{ month_load_ids(source_relation, month_column) }}) as landed
+        on landed.month = built.month
+    where landed.month is null
+        or landed.load_id <> built.load_id
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of a month-partitioned incremental model (strategy `append`): on an incremental
+    run, delete the rows of its stale months (macro stale_months) before the new rows of the
+    months that changed are appended (macro where_month_changed). Deleting first, rather than
+    dbt's delete+insert by month, also clears a month whose new delivery has no row for this
+    model (e.g. no reversal) or that is gone from the source.
+-#}
+{% macro delete_stale_months(month_column, source_relation) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ month_column }} in ({{ stale_months(source_relation, month_column) }})
+    {%- else -%}
+        select 1 /* full build: nothing to delete */
+    {%- endif -%}
 {%- endmacro %}
 
 
 {#-
     The WHERE clause of a month-partitioned incremental model's select: on an incremental run,
-    only the months of `source_relation` that changed (macro changed_months); nothing on a full
-    build.
+    only the months of `source_relation` that `this` does not hold (new, or deleted as stale by
+    the pre-hook delete_stale_months); nothing on a full build. A model whose rows are a subset of
+    the source's (e.g. the reversals) re-reads, on every run, the months in which it has no row.
 -#}
 {% macro where_month_changed(month_column, source_relation) -%}
     {%- if is_incremental() -%}
-        where {{ month_column }} in ({{ changed_months(source_relation, month_column) }})
+        where {{ month_column }} in (
+            select landed.month
+            from ({{ month_load_ids(source_relation, month_column) }}) as landed
+            left join ({{ month_load_ids(this, month_column) }}) as built
+                on built.month = landed.month
+            where built.month is null
+                or built.load_id <> landed.load_id
+        )
     {%- endif -%}
 {%- endmacro %}

@@ -4,7 +4,7 @@
 -- pseudonym (a table: a view would expose the key). A spell delivered again (e.g. in the month it
 -- ends, now with end_date) takes the values of its latest delivery (latest file month, load and
 -- line). A spell ends at its end_date or the day before the person's next spell starts, so a
--- person is in at most one spell on any day. No identity card number, birth date or gender.
+-- person is in at most one spell on any day. person_spells: how many spells the person has. No identity card number, birth date or gender.
 
 with
 
@@ -46,7 +46,8 @@ final as (
         scheme,
         category,
         start_date,
-        least(end_date, next_start_date - 1) as end_date
+        least(end_date, next_start_date - 1) as end_date,
+        count(*) over (partition by person_id) as person_spells
 
     from spells
 

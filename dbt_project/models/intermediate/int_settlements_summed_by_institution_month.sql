@@ -1,18 +1,16 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='settlement_month',
+        incremental_strategy='append',
         on_schema_change='fail',
-        indexes=[{'columns': ['settlement_month']}],
-        pre_hook=["{{ delete_months_gone_from_source('settlement_month', ref('stg_raw__settlement')) }}"]
+        indexes=[{'columns': ['settlement_month', '_load_id']}],
+        pre_hook=["{{ delete_stale_months('settlement_month', ref('stg_raw__settlement')) }}"]
     )
 }}
 
 -- Settlement payments summed per month, institution and scheme: the one pass over the
 -- settlements that the fund, ranking and overspend marts share. Amounts net reversals.
--- Incremental by month like fct_settlements: a run re-sums only new or re-delivered months
--- (macro changed_months) and the pre-hook drops months that no longer have landed rows.
+-- Incremental by month like fct_settlements: a run re-sums only new or re-delivered months.
 
 with
 

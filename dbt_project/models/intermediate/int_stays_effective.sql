@@ -12,7 +12,7 @@ with
 stays as (
 
     select *
-    from {{ ref('int_settlements_effective') }}
+    from {{ ref('int_settlements_screened_effective') }}
     where visit_type = 'inpatient'
 
 ),

@@ -1,26 +1,27 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='settlement_month',
+        incremental_strategy='append',
         on_schema_change='fail',
         indexes=[
             {'columns': ['settlement_id'], 'unique': True},
-            {'columns': ['settlement_month']},
+            {'columns': ['settlement_month', '_load_id']},
         ],
-        pre_hook=["{{ delete_months_gone_from_source('settlement_month', ref('stg_raw__settlement')) }}"]
+        pre_hook=["{{ delete_stale_months('settlement_month', ref('stg_raw__settlement')) }}"]
     )
 }}
 
 -- Settlements (結算): one row per valid settlement, reversals included with their negative
 -- amounts, so sums net them. No personal data: the person appears only as a keyed pseudonym.
 --
--- Incremental by month. A run rebuilds (delete+insert on settlement_month) only the months whose
--- landed rows carry another load id than the fact's rows of that month — a new or re-delivered
--- month — and the pre-hook deletes months that no longer have any landed row. Other months are
--- not touched. Finding those months costs a few index probes per month (macro month_load_ids),
--- not a scan of either table. `dbt build --full-refresh` rebuilds everything (needed after a
--- column change: on_schema_change is `fail`).
+-- Incremental by month. A run rebuilds only the months whose landed rows carry another load id
+-- than the fact's rows of that month — a new or re-delivered month: the pre-hook deletes the
+-- re-delivered months and those no longer landed (macro delete_stale_months), and the select
+-- appends the months the fact does not hold (macro where_month_changed). Other months are not
+-- touched. Finding those months costs a few index probes per month (macro month_load_ids), not
+-- a scan of either table. `dbt build --full-refresh` rebuilds everything (needed after a column
+-- change: on_schema_change is `fail`). The month-incremental models downstream follow the fact
+-- the same way; the test months_follow_source checks each one's months against its source.
 -- settlement_id is kept unique by a unique index built after the bulk insert rather than a
 -- primary-key constraint, which dbt would create before it (3× slower at 10M rows).
 

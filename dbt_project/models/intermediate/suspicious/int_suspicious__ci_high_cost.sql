@@ -7,7 +7,7 @@ with
 settlements as (
 
     select settlement_id, institution_code, person_key, settlement_month, critical_illness_paid
-    from {{ ref('int_settlements_effective') }}
+    from {{ ref('int_settlements_screened_effective') }}
 
 ),
 

@@ -8,10 +8,12 @@ with
 
 settlements as (
 
-    select settlement_id, institution_code, person_key, settlement_month, settlement_date, drug_cost
-    from {{ ref('int_settlements_effective') }}
+    select
+        settlement_id, institution_code, person_key, settlement_month, settlement_date,
+        extract(year from settlement_date) as year, drug_cost
+    from {{ ref('int_settlements_screened_effective') }}
     where visit_type = 'outpatient_special'
-        and upper(left(diagnosis_code, 3)) in ('E10', 'E11', 'E12', 'E13', 'E14')
+        and {{ is_diabetes('diagnosis_code') }}
 
 ),
 
@@ -21,17 +23,32 @@ parameters as (
 
 ),
 
+over_the_cap as (
+
+    -- the running sum only grows (no negative cost outside reversals): only the persons and
+    -- years whose total exceeds the cap need it, a few of all
+    select settlements.person_key, settlements.year
+    from settlements
+    cross join parameters
+    group by settlements.person_key, settlements.year, parameters.diabetes_drug_cost_cap
+    having sum(settlements.drug_cost) > parameters.diabetes_drug_cost_cap
+
+),
+
 running as (
 
     select
         settlements.*,
-        sum(drug_cost) over (
-            partition by person_key, extract(year from settlement_date)
-            order by settlement_date, settlement_id
+        sum(settlements.drug_cost) over (
+            partition by settlements.person_key, settlements.year
+            order by settlements.settlement_date, settlements.settlement_id
             rows between unbounded preceding and current row
         ) as year_drug_cost
 
     from settlements
+    inner join over_the_cap
+        on over_the_cap.person_key = settlements.person_key
+        and over_the_cap.year = settlements.year
 
 ),
 

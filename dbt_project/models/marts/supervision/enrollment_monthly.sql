@@ -16,7 +16,7 @@ with
 
 spells as (
 
-    select person_key, county_code, scheme, category, start_date, end_date
+    select person_key, county_code, scheme, category, start_date, end_date, person_spells
     from {{ ref('int_enrollment_spells') }}
 
 ),
@@ -33,22 +33,11 @@ bounds as (
 
 ),
 
-groups as (
+starts as (
 
-    select distinct county_code, scheme, category from spells
-
-),
-
-changes as (
-
-    -- +1 in the month a spell starts covering a month's end, −1 in the first month it no longer does
-    select county_code, scheme, category, greatest(date_trunc('month', start_date)::date, bounds.first_month) as month,
-        1 as change
-    from spells cross join bounds
-    union all
-    select county_code, scheme, category, greatest(date_trunc('month', end_date + 1)::date, bounds.first_month), -1
-    from spells cross join bounds
-    where end_date is not null
+    select county_code, scheme, category, date_trunc('month', start_date)::date as month, count(*) as started
+    from spells
+    group by 1, 2, 3, 4
 
 ),
 
@@ -61,11 +50,31 @@ ends as (
 
 ),
 
-starts as (
+stops as (
 
-    select county_code, scheme, category, date_trunc('month', start_date)::date as month, count(*) as started
+    -- spells by the first month whose last day they no longer cover
+    select county_code, scheme, category, date_trunc('month', end_date + 1)::date as month, count(*) as stopped
     from spells
+    where end_date is not null
     group by 1, 2, 3, 4
+
+),
+
+groups as (
+
+    select distinct county_code, scheme, category from starts
+
+),
+
+changes as (
+
+    -- +1 in the month a spell starts covering a month's end, −1 in the first month it no longer
+    -- does; spells begun before the first month count from it
+    select county_code, scheme, category, greatest(starts.month, bounds.first_month) as month, started as change
+    from starts cross join bounds
+    union all
+    select county_code, scheme, category, greatest(stops.month, bounds.first_month), -stopped
+    from stops cross join bounds
 
 ),
 
@@ -77,46 +86,43 @@ changes_by_month as (
 
 ),
 
-spells_counted as (
-
-    select spells.*, count(*) over (partition by person_key) as person_spells
-    from spells
-
-),
-
-settlements as not materialized (  -- read twice: let each reader scan in parallel
+paid_by_person_month as not materialized (  -- read twice: let each reader scan in parallel
 
     select person_key, settlement_month as month, pooled_fund_paid, critical_illness_paid
-    from {{ ref('fct_settlements') }}
+    from {{ ref('int_fund_paid_by_person_month') }}
 
 ),
 
 paid_by_single_spell_persons as (
 
-    -- most persons have one spell: a hash join and a hash aggregate, no sort
+    -- most persons have one spell: a parallel hash join of the spells table, no sort
     select
-        spells_counted.county_code,
-        spells_counted.scheme,
-        spells_counted.category,
-        settlements.month,
-        sum(settlements.pooled_fund_paid) as pooled_fund_paid,
-        sum(settlements.critical_illness_paid) as critical_illness_paid
+        single_spells.county_code,
+        single_spells.scheme,
+        single_spells.category,
+        paid_by_person_month.month,
+        sum(paid_by_person_month.pooled_fund_paid) as pooled_fund_paid,
+        sum(paid_by_person_month.critical_illness_paid) as critical_illness_paid
 
-    from settlements
-    inner join spells_counted on spells_counted.person_key = settlements.person_key
-    where spells_counted.person_spells = 1
+    from paid_by_person_month
+    inner join {{ ref('int_enrollment_spells') }} as single_spells
+        on single_spells.person_key = paid_by_person_month.person_key
+    where single_spells.person_spells = 1
     group by 1, 2, 3, 4
+
+),
+
+multi_spells as (
+
+    select * from spells where person_spells > 1
 
 ),
 
 multi_spell_months as (
 
-    select settlements.person_key, settlements.month,
-        sum(settlements.pooled_fund_paid) as pooled_fund_paid,
-        sum(settlements.critical_illness_paid) as critical_illness_paid
-    from settlements
-    where settlements.person_key in (select person_key from spells_counted where person_spells > 1)
-    group by 1, 2
+    select person_key, month, pooled_fund_paid, critical_illness_paid
+    from paid_by_person_month
+    where person_key in (select person_key from multi_spells)
 
 ),
 
@@ -131,7 +137,7 @@ multi_spell_attributed as (
 
     from multi_spell_months
     inner join months on months.month = multi_spell_months.month
-    inner join spells on spells.person_key = multi_spell_months.person_key
+    inner join multi_spells as spells on spells.person_key = multi_spell_months.person_key
     order by
         multi_spell_months.person_key,
         multi_spell_months.month,

@@ -15,11 +15,27 @@
 
 with
 
-settlements as (
+monthly_costs as (
 
-    select half_year as period, institution_code, total_cost, drug_cost, account_paid, cash_paid
-    from {{ ref('int_settlements_effective') }}
+    select {{ half_year('settlement_month') }} as period, institution_code, total_cost, drug_cost, self_paid
+    from {{ ref('int_settlement_costs_by_institution_month') }}
     where not is_out_of_area
+
+),
+
+reversed as (
+
+    -- settlements a reversal cancels: still in monthly_costs, taken out again here
+    select
+        half_year as period,
+        institution_code,
+        -total_cost as total_cost,
+        -drug_cost as drug_cost,
+        -(coalesce(account_paid, 0) + coalesce(cash_paid, 0)) as self_paid
+    from {{ ref('fct_settlements') }}
+    where settlement_id in (select reversal_of from {{ ref('int_settlement_reversals') }})
+        and not is_reversal
+        and not is_out_of_area
 
 ),
 
@@ -40,15 +56,18 @@ institutions as (
 
 all_visits as (
 
-    -- hashed, no sort: every settlement of the half-year
+    -- the effective settlements of every visit type, per half-year
     select
         period,
         institution_code,
         sum(total_cost) as total_cost,
         sum(drug_cost) as drug_cost,
-        sum(coalesce(account_paid, 0) + coalesce(cash_paid, 0)) as self_paid
-
-    from settlements
+        sum(self_paid) as self_paid
+    from (
+        select * from monthly_costs
+        union all
+        select * from reversed
+    ) as costs
     group by period, institution_code
 
 ),

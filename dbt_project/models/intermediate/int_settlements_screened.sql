@@ -1,0 +1,61 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['settlement_month', '_load_id']}, {'columns': ['settlement_id'], 'unique': True}],
+        pre_hook=["{{ delete_stale_months('settlement_month', ref('fct_settlements')) }}"]
+    )
+}}
+
+-- The settlements the screening rules and the stay indicators look at one by one (about a tenth
+-- of the fact): settlements that are not reversals and are an inpatient stay, carry a
+-- critical-illness insurance payment (rule ci_high_cost; its threshold is positive) or are a
+-- diabetes special-outpatient visit (rule diabetes_drug_cost). Reversed ones are still here:
+-- int_settlements_screened_effective drops them. Incremental by month like fct_settlements, so
+-- a new month costs a pass over that month only.
+
+with
+
+settlements as (
+
+    select *
+    from {{ ref('fct_settlements') }}
+    {{ where_month_changed('settlement_month', ref('fct_settlements')) }}
+
+),
+
+screened as (
+
+    select
+        settlement_id,
+        person_key,
+        institution_code,
+        scheme,
+        visit_type,
+        admission_date,
+        discharge_date,
+        settlement_date,
+        settlement_month,
+        half_year,
+        diagnosis_code,
+        total_cost,
+        drug_cost,
+        pooled_fund_paid,
+        critical_illness_paid,
+        account_paid,
+        cash_paid,
+        is_out_of_area,
+        _load_id
+
+    from settlements
+    where not is_reversal
+        and (
+            visit_type = 'inpatient'
+            or critical_illness_paid > 0
+            or (visit_type = 'outpatient_special' and {{ is_diabetes('diagnosis_code') }})
+        )
+
+)
+
+select * from screened

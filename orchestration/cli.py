@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="load, validate and build everything through Dagster")
     run.add_argument("--landing", required=True, type=Path)
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the incremental models from scratch (after a change of their columns)")
     run.set_defaults(handler=_run)
 
     serve = commands.add_parser("serve", help="serve the dashboards (Superset, 127.0.0.1:8088) and the Dagster UI "
@@ -54,7 +56,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from orchestration.pipeline import run_pipeline
 
-    outcome = run_pipeline(args.landing)
+    outcome = run_pipeline(args.landing, full_refresh=args.full_refresh)
     print(outcome.report())
     return 0 if outcome.success else 1
 

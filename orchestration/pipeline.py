@@ -56,8 +56,9 @@ def prepare_dagster() -> None:
     ensure_manifest()
 
 
-def run_pipeline(landing_dir: Path) -> Outcome:
-    """Load every file of `landing_dir`, build the marts; never raises for bad input."""
+def run_pipeline(landing_dir: Path, full_refresh: bool = False) -> Outcome:
+    """Load every file of `landing_dir`, build the marts (the incremental ones from scratch with
+    `full_refresh`); never raises for bad input."""
     landing = discover(landing_dir)
     if missing := missing_reference(landing):
         return Outcome(False, [f"{landing.root}: missing reference file(s): {', '.join(missing)}"])
@@ -84,8 +85,9 @@ def run_pipeline(landing_dir: Path) -> Outcome:
     log.parent.mkdir(parents=True, exist_ok=True)
     # dagster-dbt echoes every dbt event to stdout: keep it in a log file, not in the summary.
     with dg.DagsterInstance.get() as instance, log.open("w") as sink, redirect_stdout(sink):
+        run_config = {**QUIET, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
-                                        run_config=QUIET, raise_on_error=False)
+                                        run_config=run_config, raise_on_error=False)
     outcome = Outcome(result.success, errors=_failures(result), log=log)
     outcome.marts = sorted("/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
                            if e.asset_key.path[0] == "marts")

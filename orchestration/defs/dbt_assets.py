@@ -21,8 +21,14 @@ class YibaoTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"] if dbt_resource_props["resource_type"] != "source" else None
 
 
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
+    """Rebuild the incremental models from scratch (`dbt build --full-refresh`): needed after a
+    change of their columns, otherwise a run rebuilds only new or re-delivered months."""
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=YibaoTranslator())
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """Build and test the staging, intermediate and mart models (`dbt build`)."""
     export_dbt_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", *(["--full-refresh"] if config.full_refresh else [])], context=context).stream()

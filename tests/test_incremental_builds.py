@@ -1,0 +1,111 @@
+"""An incremental build equals a full build.
+
+A warehouse is built from a generated landing directory without its last month; then the last
+month arrives (with a reversal of a stay settled two months earlier, which takes that stay out
+of the effective settlements of an old month), an earlier settlement month is re-delivered
+with fewer rows, and `yibao run` builds incrementally. Every mart and every month-incremental
+intermediate table must then hold exactly what `yibao run --full-refresh` builds from the same
+raw rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from orchestration.generator import generate
+from orchestration.pipeline import run_pipeline
+
+MONTHLY = ("settlement", "fund_flows", "enrollment", "inspection")
+AMOUNTS = ("total_cost", "eligible_cost", "drug_cost", "exam_cost", "treatment_cost", "material_cost",
+           "other_cost", "pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid",
+           "cash_paid")
+INCREMENTAL_INTERMEDIATES = ("int_settlements_summed_by_institution_month", "int_settlement_reversals",
+                             "int_settlements_screened", "int_settlement_costs_by_institution_month",
+                             "int_fund_paid_by_person_month")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("incremental") / "landing"
+    generate(root, start="2024-01", months=7, persons=1500)
+    return root
+
+
+def _rows(path: Path) -> tuple[list[str], list[dict]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames), list(reader)
+
+
+def _write(path: Path, header: list[str], rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _reversal(original: dict, settlement_date: str) -> dict:
+    """A reversal (沖正) of `original` settled on `settlement_date`: every amount negated."""
+    row = dict(original, settlement_id=original["settlement_id"] + "R", reversal_of=original["settlement_id"],
+               settlement_date=settlement_date)
+    for column in AMOUNTS:
+        if row.get(column):
+            row[column] = str(-Decimal(row[column]))
+    return row
+
+
+def _snapshot(conn: psycopg.Connection) -> dict[str, Counter]:
+    tables = [f"marts.{name}" for (name,) in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'")]
+    tables += [f"intermediate.{name}" for name in INCREMENTAL_INTERMEDIATES]
+    return {table: Counter(conn.execute(f"select * from {table}").fetchall()) for table in tables}
+
+
+def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(generated, landing)
+    months = sorted(p.stem for p in (landing / "settlement").glob("*.csv"))
+    last, two_before, redelivered = months[-1], months[-3], months[1]
+    held_back = tmp_path / "held_back"
+    for source in MONTHLY:
+        (held_back / source).mkdir(parents=True)
+        shutil.move(landing / source / f"{last}.csv", held_back / source / f"{last}.csv")
+    assert run_pipeline(landing).success
+
+    for source in MONTHLY:
+        shutil.move(held_back / source / f"{last}.csv", landing / source / f"{last}.csv")
+    referenced = {r["reversal_of"] for m in months for r in _rows(landing / "settlement" / f"{m}.csv")[1]}
+    header, rows = _rows(landing / "settlement" / f"{two_before}.csv")
+    stay = next(r for r in rows if r["visit_type"] == "inpatient" and not r["reversal_of"]
+                and r["settlement_id"] not in referenced)
+    header, rows = _rows(landing / "settlement" / f"{last}.csv")
+    _write(landing / "settlement" / f"{last}.csv", header, [*rows, _reversal(stay, f"{last}-15")])
+    header, rows = _rows(landing / "settlement" / f"{redelivered}.csv")
+    kept = [r for i, r in enumerate(rows) if i % 10 or r["settlement_id"] in referenced]
+    _write(landing / "settlement" / f"{redelivered}.csv", header, kept)
+
+    incremental = run_pipeline(landing)
+    assert incremental.success, incremental.errors
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select count(*) from intermediate.int_settlement_reversals where reversal_of = %s",
+                            [stay["settlement_id"]]).fetchone()[0] == 1
+        assert conn.execute("select count(*) from intermediate.int_stays_effective where settlement_id = %s",
+                            [stay["settlement_id"]]).fetchone()[0] == 0
+        assert conn.execute("select count(*) from marts.fct_settlements where settlement_month = %s",
+                            [f"{redelivered}-01"]).fetchone()[0] == len(kept)
+        built = _snapshot(conn)
+
+    full = run_pipeline(landing, full_refresh=True)
+    assert full.success, full.errors
+    with psycopg.connect(warehouse_url) as conn:
+        rebuilt = _snapshot(conn)
+    assert built.keys() == rebuilt.keys()
+    for table in built:
+        assert built[table] == rebuilt[table], table

@@ -6,7 +6,7 @@
 
 with
 
-settlements as (
+settlements as not materialized (  -- read twice: let each reader scan the table in parallel
 
     select
         settlement_id, institution_code, person_key, settlement_month, settlement_date,

@@ -5,7 +5,7 @@
 
 with
 
-stays as (
+stays as not materialized (  -- read twice: a hash join on the table, not a sort of a materialized CTE
 
     select settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date
     from {{ ref('int_stays_effective') }}

@@ -6,7 +6,7 @@
 
 with
 
-stays as (
+stays as not materialized (  -- read three times: each reader plans on the table itself
 
     select settlement_id, institution_code, person_key, settlement_month, admission_date
     from {{ ref('int_stays_effective') }}

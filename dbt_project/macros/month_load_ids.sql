@@ -51,6 +51,36 @@
 
 
 {#-
+    Months of `source_relation` that `this` does not hold as loaded: new or re-delivered.
+-#}
+{% macro changed_months(source_relation, month_column) -%}
+    select landed.month
+    from ({{ month_load_ids(source_relation, month_column) }}) as landed
+    left join ({{ month_load_ids(this, month_column) }}) as built
+        on built.month = landed.month
+    where built.month is null
+        or built.load_id <> landed.load_id
+{%- endmacro %}
+
+
+{#-
+    `column in (<the months `query` returns, as date literals>)`, the query run when the model
+    runs. Literal months let PostgreSQL read them through the month index; with a subquery it
+    plans for many months and scans the whole table.
+-#}
+{% macro in_months(column, query) -%}
+    {%- set months = run_query(query).columns[0].values() if execute else [] -%}
+    {{ column }} in (
+        {%- for month in months -%}
+            date '{{ month }}'{{ ', ' if not loop.last }}
+        {%- else -%}
+            null
+        {%- endfor -%}
+    )
+{%- endmacro %}
+
+
+{#-
     Pre-hook of a month-partitioned incremental model (strategy `append`): on an incremental
     run, delete the rows of its stale months (macro stale_months) before the new rows of the
     months that changed are appended (macro where_month_changed). Deleting first, rather than
@@ -60,7 +90,7 @@
 {% macro delete_stale_months(month_column, source_relation) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ month_column }} in ({{ stale_months(source_relation, month_column) }})
+        where {{ in_months(month_column, stale_months(source_relation, month_column)) }}
     {%- else -%}
         select 1 /* full build: nothing to delete */
     {%- endif -%}
@@ -69,19 +99,13 @@
 
 {#-
     The WHERE clause of a month-partitioned incremental model's select: on an incremental run,
-    only the months of `source_relation` that `this` does not hold (new, or deleted as stale by
-    the pre-hook delete_stale_months); nothing on a full build. A model whose rows are a subset of
-    the source's (e.g. the reversals) re-reads, on every run, the months in which it has no row.
+    only the months of `source_relation` that `this` does not hold as loaded (macro
+    changed_months; the model is compiled before its pre-hook deletes the stale ones); nothing
+    on a full build. A model whose rows are a subset of the source's (e.g. the reversals)
+    re-reads, on every run, the months in which it has no row.
 -#}
 {% macro where_month_changed(month_column, source_relation) -%}
     {%- if is_incremental() -%}
-        where {{ month_column }} in (
-            select landed.month
-            from ({{ month_load_ids(source_relation, month_column) }}) as landed
-            left join ({{ month_load_ids(this, month_column) }}) as built
-                on built.month = landed.month
-            where built.month is null
-                or built.load_id <> landed.load_id
-        )
+        where {{ in_months(month_column, changed_months(source_relation, month_column)) }}
     {%- endif -%}
 {%- endmacro %}

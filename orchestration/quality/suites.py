@@ -125,12 +125,13 @@ def _not_before(later: str, earlier: str) -> Rule:
 _AMOUNTS = ", ".join(f"r.{c}" for c in SETTLEMENT_AMOUNTS)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # GB 11643-1999: 6-digit region, birth date YYYYMMDD, 3-digit sequence (odd for men), and the
-# check character '10X98765432'[Σ digit × weight mod 11]. Written for speed (it runs on every
-# enrollment row): 18 bytes that are 17 ASCII digits and a digit or X say what the regular
-# expression ^[0-9]{17}[0-9X]$ says at a fraction of its cost, and the digits are read as bytes
-# (get_byte, less 48 for '0' each) rather than as 17 substrings cast to int.
+# check character '10X98765432'[Σ digit × weight mod 11]. Written for speed, as it runs on every
+# enrollment row: 18 bytes (textsend) that trimming the leading ASCII digits leaves empty or 'X'
+# are what the regular expression ^[0-9]{17}[0-9X]$ matches, at a fraction of its cost; the
+# digits are then read as bytes (get_byte, less 48 for '0' each), not as substrings cast to int.
 _ID_VALID = (
-    "case when octet_length(r.id_card_no) = 18 and ltrim(r.id_card_no, '0123456789') in ('', 'X') "
+    "case when octet_length(r.id_card_no) = 18 "
+    "and ltrim(textsend(r.id_card_no), '0123456789'::bytea) in (''::bytea, 'X'::bytea) "
     "then substr('10X98765432', ("
     + " + ".join(f"get_byte(textsend(r.id_card_no), {i}) * {w}" for i, w in enumerate(_ID_WEIGHTS))
     + f" - {ord('0') * sum(_ID_WEIGHTS)}) % 11 + 1, 1) = substr(r.id_card_no, 18, 1) else false end"

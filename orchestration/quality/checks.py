@@ -87,8 +87,11 @@ def describe(finding: Finding) -> str:
     return text
 
 
-def check_raw(sources: list[str], run_id: str, url: str | None = None) -> Report:
-    """Validate the pending loads of the raw `sources`: their suites and `file_loads`."""
+def check_raw(sources: list[str], run_id: str, url: str | None = None, index: bool = True) -> Report:
+    """Validate the pending loads of the raw `sources`: their suites and `file_loads`.
+
+    `index=False`: the run reconciles the settlement fact later, and that step rebuilds the Data
+    Docs index, when it has settlement loads to reconcile and no error here stops the run first."""
     def batches(conn) -> list[tuple[str, list[Load]]]:
         loads = pending_loads(conn, sources, ["{source}", "file_loads"])
         return [*((s, [l for l in loads if l.source == s]) for s in sources), ("file_loads", loads)]
@@ -96,24 +99,30 @@ def check_raw(sources: list[str], run_id: str, url: str | None = None) -> Report
     def check_of(suite: str, severity: str) -> str:
         return "warnings" if severity == "WARN" else "reconciliation" if suite == "file_loads" else "expectations"
 
+    def leaves_index(conn, outcomes: list[Outcome]) -> bool:
+        return not index and not any(o.blocking and o.failures for o in outcomes) and bool(_fct_batches(conn)[0][1])
+
     outcomes = [Outcome(s, c, c != "warnings") for s in sources for c in RAW_CHECKS]
-    return _validate(batches, check_of, outcomes, run_id, "raw", url)
+    return _validate(batches, check_of, outcomes, run_id, "raw", url, leaves_index)
 
 
 def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
     """Reconcile the months of the settlement loads not yet reconciled with marts.fct_settlements."""
-    def batches(conn) -> list[tuple[str, list[Load]]]:
-        return [("fct_settlements", pending_loads(conn, ["settlement"], ["fct_settlements"]))]
+    return _validate(_fct_batches, lambda suite, severity: FCT_CHECK, [Outcome("fct_settlements", FCT_CHECK, True)],
+                     run_id, "fct_settlements", url, lambda conn, outcomes: False)
 
-    return _validate(batches, lambda suite, severity: FCT_CHECK, [Outcome("fct_settlements", FCT_CHECK, True)],
-                     run_id, "fct_settlements", url)
+
+def _fct_batches(conn) -> list[tuple[str, list[Load]]]:
+    return [("fct_settlements", pending_loads(conn, ["settlement"], ["fct_settlements"]))]
 
 
 def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: list[Outcome],
-              run_id: str, step: str, url: str | None) -> Report:
+              run_id: str, step: str, url: str | None, leaves_index: Callable) -> Report:
     """Under the lock: fill each suite's batch, validate it, record the findings; then the docs.
 
-    GX's run name is `<run id>-<step>`, so each step renders only its own results."""
+    GX's run name is `<run id>-<step>`, so each step renders only its own results. The index,
+    which lists the latest results of all runs, is rebuilt once per run, by its last check step:
+    `leaves_index(conn, outcomes)` says a later step will."""
     run_name = f"{run_id}-{step}"
     started = time.perf_counter()
     report = Report(outcomes)
@@ -135,10 +144,17 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
                 findings += _findings(suite, loads, result, check_of)
                 report.timings[suite] = seconds
             record(conn, run_id, findings)
+            _attribute(findings, outcomes)
+            index = not leaves_index(conn, outcomes)
     clock = time.perf_counter()
-    report.data_docs = _build_data_docs(context, run_name)
+    report.data_docs = _build_data_docs(context, run_name, index)
     report.timings["data_docs"] = time.perf_counter() - clock
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _attribute(findings: list[Finding], outcomes: list[Outcome]) -> None:
+    """Each outcome's files checked and failures."""
     by_key = {(o.source, o.check_name): o for o in outcomes}
     files = defaultdict(set)
     for f in findings:
@@ -148,8 +164,6 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
             by_key[source, f.check_name].failures.append(f)
     for outcome in outcomes:
         outcome.files = sorted(files[outcome.source])
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _check(context, suite: Suite, loads: list[Load], run_name: str, url: str | None) -> tuple:
@@ -230,8 +244,8 @@ def _exception(info) -> str | None:
     return messages[0].splitlines()[0] if messages else None
 
 
-def _build_data_docs(context, run_name: str) -> Path:
-    """Render this step's validation results and the index into $YIBAO_HOME/data_docs."""
+def _build_data_docs(context, run_name: str, index: bool) -> Path:
+    """Render this step's validation results, and the index if asked, into $YIBAO_HOME/data_docs."""
     keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name]
-    context.build_data_docs(resource_identifiers=keys)
+    context.build_data_docs(resource_identifiers=keys, build_index=index)
     return data_docs_dir() / "index.html"

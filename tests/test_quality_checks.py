@@ -90,6 +90,8 @@ def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
         "440524188001010014": ("M", True, True),
         "440524188001010014 ": ("M", False, True),  # 19 characters
         "44052418800101001A": ("M", False, True),
+        "4405241880010X0014": ("M", False, True),  # X only as the check character
+        "4405241880010100é": ("F", False, True),  # 18 bytes, but 17 characters
         "440524188001010022": ("F", True, True),
         "440524188001010030": ("F", True, False),  # odd sequence number: a man's
     }

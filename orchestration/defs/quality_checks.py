@@ -2,14 +2,17 @@
 
 Every raw asset `raw/<source>` has three checks: `expectations` and `reconciliation` (ERROR)
 and `warnings` (WARN). All run in one step, `raw_data_quality`, after the loads: one GX import,
-one validation per suite, one Data Docs build. A failed ERROR check fails that step with a
+one validation per suite, their Data Docs pages. A failed ERROR check fails that step with a
 message naming each file and expectation, so the dbt models of the run do not run.
 
 The checks of the monthly sources are declared blocking. Those of the reference files cannot be:
 a blocking check on `raw/counties` would hold back `raw/institutions` (which looks counties up)
 until the step that checks both, a cycle. They stop dbt all the same, by failing the step.
 `marts/fct_settlements` has the blocking check `reconciled_with_raw`. Outcomes go to
-`audit.quality_checks`; the Data Docs site is rebuilt under `$YIBAO_HOME/data_docs`.
+`audit.quality_checks`. Each check step renders its results into the Data Docs site under
+`$YIBAO_HOME/data_docs`; the index is rebuilt once per run, by `reconciled_with_raw` when the run
+has it and settlement files to reconcile, else by `raw_data_quality` (and by it whenever an error
+stops the run there).
 """
 
 
@@ -97,10 +100,17 @@ def raw_data_quality(context: dg.AssetCheckExecutionContext, warehouse: Warehous
                      great_expectations: GreatExpectationsResource):
     keys = {(key.asset_key.path[-1], key.name): key for key in context.selected_asset_check_keys}
     sources = [s.name for s in ALL_SOURCES if any(source == s.name for source, _ in keys)]
-    report = check_raw(sources, context.run.run_id, warehouse.url)
+    report = check_raw(sources, context.run.run_id, warehouse.url, index=not _reconciles_later(context))
     context.log.info(f"checked {sum(len(o.files) for o in report.outcomes if o.check_name == 'expectations')} "
                      f"file(s) in {report.seconds:.1f} s; Data Docs: {report.data_docs}")
     yield from _results(report, keys)
+
+
+def _reconciles_later(context: dg.AssetCheckExecutionContext) -> bool:
+    """Whether this run also runs `reconciled_with_raw` (its step then rebuilds the Data Docs index)."""
+    key = dg.AssetCheckKey(FCT_SETTLEMENTS, FCT_CHECK)
+    selected = context.run.asset_check_selection
+    return key in (selected if selected is not None else context.job_def.asset_layer.asset_graph.asset_check_keys)
 
 
 @dg.asset_check(asset=FCT_SETTLEMENTS, name=FCT_CHECK, blocking=True,

@@ -114,10 +114,20 @@ def pending_loads(conn: psycopg.Connection, sources: list[str], suites: list[str
     return [Load(*row) for row in rows]
 
 
+# Planner settings of the checks' sessions: GX's, and those filling the per-file tables. Their
+# queries read whole batches of rows often just loaded, which autovacuum has not analyzed yet;
+# PostgreSQL then takes a year of settlements for a few hundred rows and plans one process. With
+# parallelism free, scans of the large tables are parallel all the same; tables smaller than
+# min_parallel_table_scan_size (the reference files, audit) stay serial.
+PLANNER_SETTINGS = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
+
+
 def fill_batch(conn: psycopg.Connection, suite: Suite, loads: list[Load]) -> None:
     """(Re)create the suite's view, or fill its table, for the rows of `loads`."""
     kind = "table" if suite.materialized else "view"
     with conn.transaction():
+        for name, value in PLANNER_SETTINGS.items():
+            conn.execute(f"set local {name} = {value}")
         conn.execute(f"drop {kind} if exists {SCHEMA}.{suite.name}")
         conn.execute(suite.ddl([l.load_id for l in loads], [l.month for l in loads if l.month]))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,12 +28,17 @@ from typing import Callable
 
 from orchestration.quality.batches import Finding, Load, ensure_tables, fill_batch, pending_loads, quality_lock, record
 from orchestration.quality.gx_context import DATASOURCE, data_docs_dir, get_context
-from orchestration.quality.suites import all_suites
+from orchestration.quality.suites import Suite, all_suites
 from orchestration.warehouse import connect
 
 RAW_CHECKS = ("expectations", "reconciliation", "warnings")
 FCT_CHECK = "reconciled_with_raw"
 EXAMPLES = 5  # unexpected rows kept per file and expectation
+# Suites validated at a time. Much of a validation is GX's Python or a query PostgreSQL runs
+# on one core (an aggregate planned before the fresh rows have statistics, the count of
+# file_loads); a second validation fills the other core. GX 1.x keeps a validator's batch in
+# the validator, so validators may share the context's execution engine.
+WORKERS = 2
 
 
 @dataclass
@@ -63,7 +69,7 @@ class Report:
     outcomes: list[Outcome]
     data_docs: Path | None = None
     seconds: float = 0.0  # the whole check, waiting for GX's import and the Data Docs included
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per suite and for the Data Docs
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per suite (batch filled and validated), Data Docs
 
 
 def describe(finding: Finding) -> str:
@@ -81,8 +87,11 @@ def describe(finding: Finding) -> str:
     return text
 
 
-def check_raw(sources: list[str], run_id: str, url: str | None = None) -> Report:
-    """Validate the pending loads of the raw `sources`: their suites and `file_loads`."""
+def check_raw(sources: list[str], run_id: str, url: str | None = None, index: bool = True) -> Report:
+    """Validate the pending loads of the raw `sources`: their suites and `file_loads`.
+
+    `index=False`: the run reconciles the settlement fact later, and that step rebuilds the Data
+    Docs index, when it has settlement loads to reconcile and no error here stops the run first."""
     def batches(conn) -> list[tuple[str, list[Load]]]:
         loads = pending_loads(conn, sources, ["{source}", "file_loads"])
         return [*((s, [l for l in loads if l.source == s]) for s in sources), ("file_loads", loads)]
@@ -90,24 +99,30 @@ def check_raw(sources: list[str], run_id: str, url: str | None = None) -> Report
     def check_of(suite: str, severity: str) -> str:
         return "warnings" if severity == "WARN" else "reconciliation" if suite == "file_loads" else "expectations"
 
+    def leaves_index(conn, outcomes: list[Outcome]) -> bool:
+        return not index and not any(o.blocking and o.failures for o in outcomes) and bool(_fct_batches(conn)[0][1])
+
     outcomes = [Outcome(s, c, c != "warnings") for s in sources for c in RAW_CHECKS]
-    return _validate(batches, check_of, outcomes, run_id, "raw", url)
+    return _validate(batches, check_of, outcomes, run_id, "raw", url, leaves_index)
 
 
 def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
     """Reconcile the months of the settlement loads not yet reconciled with marts.fct_settlements."""
-    def batches(conn) -> list[tuple[str, list[Load]]]:
-        return [("fct_settlements", pending_loads(conn, ["settlement"], ["fct_settlements"]))]
+    return _validate(_fct_batches, lambda suite, severity: FCT_CHECK, [Outcome("fct_settlements", FCT_CHECK, True)],
+                     run_id, "fct_settlements", url, lambda conn, outcomes: False)
 
-    return _validate(batches, lambda suite, severity: FCT_CHECK, [Outcome("fct_settlements", FCT_CHECK, True)],
-                     run_id, "fct_settlements", url)
+
+def _fct_batches(conn) -> list[tuple[str, list[Load]]]:
+    return [("fct_settlements", pending_loads(conn, ["settlement"], ["fct_settlements"]))]
 
 
 def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: list[Outcome],
-              run_id: str, step: str, url: str | None) -> Report:
+              run_id: str, step: str, url: str | None, leaves_index: Callable) -> Report:
     """Under the lock: fill each suite's batch, validate it, record the findings; then the docs.
 
-    GX's run name is `<run id>-<step>`, so each step renders only its own results."""
+    GX's run name is `<run id>-<step>`, so each step renders only its own results. The index,
+    which lists the latest results of all runs, is rebuilt once per run, by its last check step:
+    `leaves_index(conn, outcomes)` says a later step will."""
     run_name = f"{run_id}-{step}"
     started = time.perf_counter()
     report = Report(outcomes)
@@ -118,23 +133,28 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
             todo = [(suite, loads) for suite, loads in batches(conn) if loads]
             if not todo:
                 return report
-            for suite, loads in todo:
-                fill_batch(conn, suites[suite], loads)
             context = get_context(url)
-            findings = []
             try:
-                for suite, loads in todo:
-                    clock = time.perf_counter()
-                    result = _run(context, suite, suites[suite].index_columns, run_name)
-                    findings += _findings(suite, loads, result, check_of)
-                    report.timings[suite] = time.perf_counter() - clock
+                with ThreadPoolExecutor(WORKERS) as pool:
+                    done = list(pool.map(lambda item: _check(context, suites[item[0]], item[1], run_name, url), todo))
             finally:  # the context is kept for the next check; its connections are not
                 context.data_sources.get(DATASOURCE).get_engine().dispose()
+            findings = []
+            for (suite, loads), (result, seconds) in zip(todo, done):
+                findings += _findings(suite, loads, result, check_of)
+                report.timings[suite] = seconds
             record(conn, run_id, findings)
+            _attribute(findings, outcomes)
+            index = not leaves_index(conn, outcomes)
     clock = time.perf_counter()
-    report.data_docs = _build_data_docs(context, run_name)
+    report.data_docs = _build_data_docs(context, run_name, index)
     report.timings["data_docs"] = time.perf_counter() - clock
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _attribute(findings: list[Finding], outcomes: list[Outcome]) -> None:
+    """Each outcome's files checked and failures."""
     by_key = {(o.source, o.check_name): o for o in outcomes}
     files = defaultdict(set)
     for f in findings:
@@ -144,8 +164,14 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
             by_key[source, f.check_name].failures.append(f)
     for outcome in outcomes:
         outcome.files = sorted(files[outcome.source])
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def _check(context, suite: Suite, loads: list[Load], run_name: str, url: str | None) -> tuple:
+    """Fill the suite's batch (on a connection of this thread) and validate it; (result, seconds)."""
+    clock = time.perf_counter()
+    with connect(url, autocommit=True) as conn:
+        fill_batch(conn, suite, loads)
+    return _run(context, suite.name, suite.index_columns, run_name), time.perf_counter() - clock
 
 
 def _run(context, suite: str, index_columns: tuple[str, ...], run_name: str):
@@ -218,8 +244,8 @@ def _exception(info) -> str | None:
     return messages[0].splitlines()[0] if messages else None
 
 
-def _build_data_docs(context, run_name: str) -> Path:
-    """Render this step's validation results and the index into $YIBAO_HOME/data_docs."""
+def _build_data_docs(context, run_name: str, index: bool) -> Path:
+    """Render this step's validation results, and the index if asked, into $YIBAO_HOME/data_docs."""
     keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name]
-    context.build_data_docs(resource_identifiers=keys)
+    context.build_data_docs(resource_identifiers=keys, build_index=index)
     return data_docs_dir() / "index.html"

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+from orchestration.quality.batches import PLANNER_SETTINGS
 from orchestration.quality.suites import SCHEMA
 from orchestration.warehouse import connection_parts, yibao_home
 
@@ -37,9 +38,10 @@ def get_context(url: str | None = None):
     """The file context, connected to the warehouse (or `url`), writing under YIBAO_HOME.
 
     GX's connection has `quality` as its search path: its assets are the views and tables there.
+    It plans with the checks' PLANNER_SETTINGS.
     """
-    return _context(f"{sqlalchemy_url(url)}&options={quote('-c search_path=' + SCHEMA, safe='')}",
-                    str(yibao_home()))
+    options = " ".join(f"-c {name}={value}" for name, value in {"search_path": SCHEMA, **PLANNER_SETTINGS}.items())
+    return _context(f"{sqlalchemy_url(url)}&options={quote(options, safe='')}", str(yibao_home()))
 
 
 @cache

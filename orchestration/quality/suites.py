@@ -125,11 +125,16 @@ def _not_before(later: str, earlier: str) -> Rule:
 _AMOUNTS = ", ".join(f"r.{c}" for c in SETTLEMENT_AMOUNTS)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # GB 11643-1999: 6-digit region, birth date YYYYMMDD, 3-digit sequence (odd for men), and the
-# check character '10X98765432'[Σ digit × weight mod 11].
+# check character '10X98765432'[Σ digit × weight mod 11]. Written for speed, as it runs on every
+# enrollment row: 18 bytes (textsend) that trimming the leading ASCII digits leaves empty or 'X'
+# are what the regular expression ^[0-9]{17}[0-9X]$ matches, at a fraction of its cost; the
+# digits are then read as bytes (get_byte, less 48 for '0' each), not as substrings cast to int.
 _ID_VALID = (
-    "case when r.id_card_no ~ '^[0-9]{17}[0-9X]$' then substr('10X98765432', ("
-    + " + ".join(f"substr(r.id_card_no, {i + 1}, 1)::int * {w}" for i, w in enumerate(_ID_WEIGHTS))
-    + ") % 11 + 1, 1) = substr(r.id_card_no, 18, 1) else false end"
+    "case when octet_length(r.id_card_no) = 18 "
+    "and ltrim(textsend(r.id_card_no), '0123456789'::bytea) in (''::bytea, 'X'::bytea) "
+    "then substr('10X98765432', ("
+    + " + ".join(f"get_byte(textsend(r.id_card_no), {i}) * {w}" for i, w in enumerate(_ID_WEIGHTS))
+    + f" - {ord('0') * sum(_ID_WEIGHTS)}) % 11 + 1, 1) = substr(r.id_card_no, 18, 1) else false end"
 )
 
 # The rules of each source, after the lookups and the month rule the spec implies.

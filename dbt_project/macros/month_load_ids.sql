@@ -109,3 +109,19 @@
         where {{ in_months(month_column, changed_months(source_relation, month_column)) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    The config of a month-partitioned incremental model that follows `source_model` (a model
+    name) by `settlement_month`: appended month by month after the pre-hook delete_stale_months,
+    indexed on (settlement_month, _load_id) for month_load_ids, plus `indexes`.
+-#}
+{% macro config_following_months(source_model, indexes=[]) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['settlement_month', '_load_id']}] + indexes,
+        pre_hook=["{{ delete_stale_months('settlement_month', ref('" ~ source_model ~ "')) }}"],
+    ) }}
+{%- endmacro %}

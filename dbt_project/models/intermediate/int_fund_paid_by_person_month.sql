@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        indexes=[{'columns': ['settlement_month', '_load_id']}],
-        pre_hook=["{{ delete_stale_months('settlement_month', ref('fct_settlements')) }}"]
-    )
-}}
+{{ config_following_months('fct_settlements') }}
 
 -- Fund payments per person (keyed pseudonym) and settlement month, net of reversals: what
 -- enrollment_monthly attributes to the persons' enrollment spells. Narrower and about a third

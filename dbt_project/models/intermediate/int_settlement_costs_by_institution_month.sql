@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        indexes=[{'columns': ['settlement_month', '_load_id']}],
-        pre_hook=["{{ delete_stale_months('settlement_month', ref('fct_settlements')) }}"]
-    )
-}}
+{{ config_following_months('fct_settlements') }}
 
 -- Costs of the settlements that are not reversals, summed per settlement month and institution,
 -- for the institution indicators' shares of all visits (drug share, self-pay share) without a

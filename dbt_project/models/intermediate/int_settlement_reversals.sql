@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        indexes=[{'columns': ['settlement_month', '_load_id']}, {'columns': ['reversal_of']}],
-        pre_hook=["{{ delete_stale_months('settlement_month', ref('fct_settlements')) }}"]
-    )
-}}
+{{ config_following_months('fct_settlements', indexes=[{'columns': ['reversal_of']}]) }}
 
 -- Reversal rows of the settlement fact (沖正): which settlement each reverses. A few per cent of
 -- the settlements; what decides that a settlement is effective (int_settlements_screened_effective,

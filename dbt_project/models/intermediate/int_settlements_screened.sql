@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        indexes=[{'columns': ['settlement_month', '_load_id']}, {'columns': ['settlement_id'], 'unique': True}],
-        pre_hook=["{{ delete_stale_months('settlement_month', ref('fct_settlements')) }}"]
-    )
-}}
+{{ config_following_months('fct_settlements', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
 
 -- The settlements the screening rules and the stay indicators look at one by one (about a tenth
 -- of the fact): settlements that are not reversals and are an inpatient stay, carry a

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        indexes=[{'columns': ['settlement_month', '_load_id']}],
-        pre_hook=["{{ delete_stale_months('settlement_month', ref('stg_raw__settlement')) }}"]
-    )
-}}
+{{ config_following_months('stg_raw__settlement') }}
 
 -- Settlement payments summed per month, institution and scheme: the one pass over the
 -- settlements that the fund, ranking and overspend marts share. Amounts net reversals.

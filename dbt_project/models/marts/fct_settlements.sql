@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['settlement_id'], 'unique': True},
-            {'columns': ['settlement_month', '_load_id']},
-        ],
-        pre_hook=["{{ delete_stale_months('settlement_month', ref('stg_raw__settlement')) }}"]
-    )
-}}
+{{ config_following_months('stg_raw__settlement', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
 
 -- Settlements (結算): one row per valid settlement, reversals included with their negative
 -- amounts, so sums net them. No personal data: the person appears only as a keyed pseudonym.

@@ -36,30 +36,18 @@
 
 
 {#-
-    Months of `this` that an incremental run of a month-partitioned model must rebuild or drop:
-    those whose month now carries another load id in `source_relation` (re-delivered) or has no
-    row there any more. Both relations need an index on `month_column` and a `_load_id` column.
+    Months of `relation` that `other` does not hold as loaded: absent there or with another load
+    id. With `this` as `other` these are the source's new and re-delivered months (the ones to
+    build); the other way round, the model's re-delivered months and those gone from the source
+    (the ones to delete). Both relations need an index on `month_column` and a `_load_id` column.
 -#}
-{% macro stale_months(source_relation, month_column) -%}
-    select built.month
-    from ({{ month_load_ids(this, month_column) }}) as built
-    left join ({{ month_load_ids(source_relation, month_column) }}) as landed
-        on landed.month = built.month
-    where landed.month is null
-        or landed.load_id <> built.load_id
-{%- endmacro %}
-
-
-{#-
-    Months of `source_relation` that `this` does not hold as loaded: new or re-delivered.
--#}
-{% macro changed_months(source_relation, month_column) -%}
-    select landed.month
-    from ({{ month_load_ids(source_relation, month_column) }}) as landed
-    left join ({{ month_load_ids(this, month_column) }}) as built
-        on built.month = landed.month
-    where built.month is null
-        or built.load_id <> landed.load_id
+{% macro months_not_matching(relation, other, month_column) -%}
+    select held.month
+    from ({{ month_load_ids(relation, month_column) }}) as held
+    left join ({{ month_load_ids(other, month_column) }}) as compared
+        on compared.month = held.month
+    where compared.month is null
+        or compared.load_id <> held.load_id
 {%- endmacro %}
 
 
@@ -82,15 +70,15 @@
 
 {#-
     Pre-hook of a month-partitioned incremental model (strategy `append`): on an incremental
-    run, delete the rows of its stale months (macro stale_months) before the new rows of the
-    months that changed are appended (macro where_month_changed). Deleting first, rather than
-    dbt's delete+insert by month, also clears a month whose new delivery has no row for this
-    model (e.g. no reversal) or that is gone from the source.
+    run, delete the rows of its stale months (re-delivered or gone from the source) before the
+    new rows of the months that changed are appended (macro where_month_changed). Deleting
+    first, rather than dbt's delete+insert by month, also clears a month whose new delivery has
+    no row for this model (e.g. no reversal) or that is gone from the source.
 -#}
 {% macro delete_stale_months(month_column, source_relation) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ in_months(month_column, stale_months(source_relation, month_column)) }}
+        where {{ in_months(month_column, months_not_matching(this, source_relation, month_column)) }}
     {%- else -%}
         select 1 /* full build: nothing to delete */
     {%- endif -%}
@@ -99,14 +87,14 @@
 
 {#-
     The WHERE clause of a month-partitioned incremental model's select: on an incremental run,
-    only the months of `source_relation` that `this` does not hold as loaded (macro
-    changed_months; the model is compiled before its pre-hook deletes the stale ones); nothing
+    only the months of `source_relation` that `this` does not hold as loaded (new or
+    re-delivered; the model is compiled before its pre-hook deletes the stale ones); nothing
     on a full build. A model whose rows are a subset of the source's (e.g. the reversals)
     re-reads, on every run, the months in which it has no row.
 -#}
 {% macro where_month_changed(month_column, source_relation) -%}
     {%- if is_incremental() -%}
-        where {{ in_months(month_column, changed_months(source_relation, month_column)) }}
+        where {{ in_months(month_column, months_not_matching(source_relation, this, month_column)) }}
     {%- endif -%}
 {%- endmacro %}
 

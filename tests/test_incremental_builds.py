@@ -21,11 +21,10 @@ import pytest
 
 from orchestration.generator import generate
 from orchestration.pipeline import run_pipeline
+from orchestration.sources import SETTLEMENT_AMOUNTS
+from tests.landing_files import write_csv
 
 MONTHLY = ("settlement", "fund_flows", "enrollment", "inspection")
-AMOUNTS = ("total_cost", "eligible_cost", "drug_cost", "exam_cost", "treatment_cost", "material_cost",
-           "other_cost", "pooled_fund_paid", "critical_illness_paid", "assistance_paid", "account_paid",
-           "cash_paid")
 INCREMENTAL_INTERMEDIATES = ("int_settlements_summed_by_institution_month", "int_settlement_reversals",
                              "int_settlements_screened", "int_settlement_costs_by_institution_month",
                              "int_fund_paid_by_person_month")
@@ -44,18 +43,11 @@ def _rows(path: Path) -> tuple[list[str], list[dict]]:
         return list(reader.fieldnames), list(reader)
 
 
-def _write(path: Path, header: list[str], rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, header)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def _reversal(original: dict, settlement_date: str) -> dict:
     """A reversal (沖正) of `original` settled on `settlement_date`: every amount negated."""
     row = dict(original, settlement_id=original["settlement_id"] + "R", reversal_of=original["settlement_id"],
                settlement_date=settlement_date)
-    for column in AMOUNTS:
+    for column in SETTLEMENT_AMOUNTS:
         if row.get(column):
             row[column] = str(-Decimal(row[column]))
     return row
@@ -86,10 +78,10 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_
     stay = next(r for r in rows if r["visit_type"] == "inpatient" and not r["reversal_of"]
                 and r["settlement_id"] not in referenced)
     header, rows = _rows(landing / "settlement" / f"{last}.csv")
-    _write(landing / "settlement" / f"{last}.csv", header, [*rows, _reversal(stay, f"{last}-15")])
+    write_csv(landing / "settlement" / f"{last}.csv", "settlement", [*rows, _reversal(stay, f"{last}-15")], columns=header)
     header, rows = _rows(landing / "settlement" / f"{redelivered}.csv")
     kept = [r for i, r in enumerate(rows) if i % 10 or r["settlement_id"] in referenced]
-    _write(landing / "settlement" / f"{redelivered}.csv", header, kept)
+    write_csv(landing / "settlement" / f"{redelivered}.csv", "settlement", kept, columns=header)
 
     incremental = run_pipeline(landing)
     assert incremental.success, incremental.errors

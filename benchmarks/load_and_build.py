@@ -51,7 +51,7 @@ def fresh_database(name: str = "bench") -> str:
     server = warehouse.warehouse_url()
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"drop database if exists {name} with (force)")
-        conn.execute(f"create database {name}")
+        warehouse.create_database(conn, name)
     return make_conninfo(server, dbname=name)
 
 

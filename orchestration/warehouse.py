@@ -49,11 +49,25 @@ def embedded_url() -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone()
         if not exists:
-            conn.execute(f"create database {DATABASE}")
+            create_database(conn, DATABASE)
             for name, value in _EMBEDDED_SETTINGS.items():
                 conn.execute(f"alter system set {name} = '{value}'")
             conn.execute("select pg_reload_conf()")
     return server.get_uri(DATABASE)
+
+
+def create_database(admin: psycopg.Connection, name: str) -> None:
+    """Create database `name` (on an autocommit connection) with the byte-order collation "C".
+
+    Keys, codes and pseudonyms are compared, sorted and indexed on every load and build;
+    PostgreSQL compares "C" text with memcmp, other collations through the C library, which
+    costs a fifth of a settlement's insert into raw (its unique settlement_id index). For UTF-8
+    text, byte order is code point order, the order C.UTF-8 gives too. The character classes
+    (upper(), regular expressions) stay those of the server's default locale.
+    """
+    ctype = admin.execute("select datctype from pg_database where datname = 'template1'").fetchone()[0]
+    admin.execute(f"create database {name} template template0 encoding 'UTF8' "
+                  f"lc_collate 'C' lc_ctype '{ctype}'")
 
 
 def stop_embedded() -> None:

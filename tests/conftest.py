@@ -48,9 +48,11 @@ def server_url(isolated_home) -> str:
 
 def create_database(server_url: str) -> str:
     """A new, empty database on the test server; returns its URL."""
+    from orchestration.warehouse import create_database as create
+
     name = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f"create database {name}")
+        create(admin, name)
     return make_conninfo(server_url, dbname=name)
 
 

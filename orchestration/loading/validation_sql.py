@@ -4,10 +4,10 @@ A file goes through two steps. `checked_sql` takes its landed fields, rewrites d
 YYYYMMDD or YYYY/M/D to ISO form, checks types and enumerations, casts, applies the source's
 row rules and key uniqueness within the file, naming the first reason that applies; this needs
 no other file, so the loader checks the next file while the previous one is committed. Then,
-in file order, `already_loaded_sql` marks keys that other files loaded,
-`dangling_references_sql` marks reversals of settlements that were never loaded, and
-`routing_sql` inserts the valid rows into `raw.<source>` and the others into
-`quarantine.<source>`.
+in file order, `dangling_references_sql` marks reversals of settlements that were never loaded,
+`insert_valid_sql` inserts the valid rows into `raw.<source>` (when a key turns out to be loaded
+by another file, `already_loaded_sql` marks those rows first), and `quarantine_sql` inserts the
+others into `quarantine.<source>`.
 The file, load id and month are inlined as literals: the statement has no parameters, so the
 `%` of its `format()` calls need no escaping.
 """
@@ -198,7 +198,7 @@ def checked_sql(source: Source, month: str | None, landed: Landed) -> str:
     (the first line keeps the key). Every row must have the header's number of fields.
     `offset 0` keeps PostgreSQL from inlining a subquery, which would evaluate each parsed field
     or check once per reference instead of once per row. Nothing here depends on other files'
-    rows, so files can be checked side by side; `routing_sql` then moves the rows.
+    rows, so files can be checked side by side; the loader then moves the rows.
     """
     columns = source.columns
     field_count = len(landed.header)
@@ -242,7 +242,8 @@ from (select t.*, coalesce(t.type_reason, {rule_case}) as rule_reason from typed
 def already_loaded_sql(source: Source) -> str:
     """SQL that marks the checked rows whose key another file of the source already loaded.
 
-    Runs after the file's own earlier rows (its month) were deleted, in the same transaction.
+    Runs after the file's own earlier rows (its month) were deleted, in the same transaction,
+    and only once the raw table's unique index has refused a key (loader._insert_valid_rows).
     """
     key_name = "/".join(source.key)
     match = " and ".join(f"s.{k} = c.{k}" for k in source.key)
@@ -250,30 +251,28 @@ def already_loaded_sql(source: Source) -> str:
             f"where c.reason is null and exists (select 1 from raw.{source.name} s where {match})")
 
 
-def routing_sql(source: Source, batch: Batch, landed: Landed) -> str:
-    """SQL that inserts the valid checked rows into `raw.<source>` and the others, with their
-    line as written, into `quarantine.<source>`; returns (rows loaded, rows quarantined)."""
+def insert_valid_sql(source: Source, batch: Batch) -> str:
+    """SQL that inserts the checked rows without a reason into `raw.<source>`."""
     names = [c.name for c in source.columns]
     lineage = ["_file", "_line_number", "_load_id"] + (["_month"] if source.monthly else [])
-    file = _literal(batch.file)
-    lineage_values = [file, "line_number", str(batch.load_id)] + ([batch.month_sql] if source.monthly else [])
+    values = [_literal(batch.file), "line_number", str(batch.load_id)] + ([batch.month_sql] if source.monthly else [])
     return f"""
-with loaded as (
-    insert into raw.{source.name} ({", ".join(names + lineage)})
-    select {", ".join(names + lineage_values)}
-    from {CHECKED_TABLE}
-    where reason is null
-    returning 1
-),
-quarantined as (
-    insert into quarantine.{source.name} (file, line_number, raw_line, reason, _month, _load_id)
-    select {file}, c.line_number, {landed.raw_line("l")}, c.reason, {batch.month_sql}, {batch.load_id}
-    from {CHECKED_TABLE} c
-    join {LANDING_TABLE} l on l.line_number = c.line_number
-    where c.reason is not null
-    returning 1
-)
-select (select count(*) from loaded), (select count(*) from quarantined)
+insert into raw.{source.name} ({", ".join(names + lineage)})
+select {", ".join(names + values)}
+from {CHECKED_TABLE}
+where reason is null
+"""
+
+
+def quarantine_sql(source: Source, batch: Batch, landed: Landed) -> str:
+    """SQL that inserts the checked rows with a reason, with their line as written, into
+    `quarantine.<source>`."""
+    return f"""
+insert into quarantine.{source.name} (file, line_number, raw_line, reason, _month, _load_id)
+select {_literal(batch.file)}, c.line_number, {landed.raw_line("l")}, c.reason, {batch.month_sql}, {batch.load_id}
+from {CHECKED_TABLE} c
+join {LANDING_TABLE} l on l.line_number = c.line_number
+where c.reason is not null
 """
 
 
@@ -281,7 +280,7 @@ def dangling_references_sql(source: Source) -> str:
     """SQL that marks the checked rows whose reference (a reversal's `reversal_of`) names no
     key: neither one loaded from this or another file before nor a valid row of this file.
 
-    Runs after `already_loaded_sql`, in the same transaction.
+    Runs after the file's own earlier rows (its month) were deleted, before its rows are inserted.
     """
     column, key = source.refers_to_own_key
     return (f"update {CHECKED_TABLE} c set reason = '{column} names no loaded {key}' "

@@ -1,37 +1,36 @@
 {#-
     (month, load_id) of every month present in `relation`, read through the b-tree index on
     `month_column` without scanning the table: a recursive "loose index scan" steps from one
-    distinct month to the next (one index probe each) and takes one row's `_load_id` per month.
+    distinct month to the next, one index probe each, taking the first row's `_load_id`. The
+    step orders by a range of months: a probe for one given month (`where month = m limit 1`)
+    may be planned as a sequential scan, which reads all the rows before month m.
 
     Relies on the loader's invariant that all rows of a month carry the same `_load_id` (a
     monthly file replaces its month in one transaction); the test
     months_follow_source checks every month-incremental model against its source.
     `relation` must be a table or a simple view over one (no CTEs, or PostgreSQL cannot use
-    the index for min()).
+    the index).
 -#}
 {% macro month_load_ids(relation, month_column) -%}
-    select
-        distinct_months.month,
+    with recursive months_in_index (month, load_id) as (
         (
-            select probe._load_id
-            from {{ relation }} as probe
-            where probe.{{ month_column }} = distinct_months.month
+            select {{ month_column }}, _load_id
+            from {{ relation }}
+            order by {{ month_column }}
             limit 1
-        ) as load_id
-    from (
-        with recursive months_in_index (month) as (
-            select min({{ month_column }}) from {{ relation }}
-            union all
-            select (
-                select min(next_month.{{ month_column }})
-                from {{ relation }} as next_month
-                where next_month.{{ month_column }} > months_in_index.month
-            )
-            from months_in_index
-            where months_in_index.month is not null
         )
-        select month from months_in_index where month is not null
-    ) as distinct_months
+        union all
+        select next_month.month, next_month.load_id
+        from months_in_index
+        cross join lateral (
+            select probe.{{ month_column }} as month, probe._load_id as load_id
+            from {{ relation }} as probe
+            where probe.{{ month_column }} > months_in_index.month
+            order by probe.{{ month_column }}
+            limit 1
+        ) as next_month
+    )
+    select month, load_id from months_in_index
 {%- endmacro %}
 
 

@@ -2,10 +2,11 @@
 
 A warehouse is built from a generated landing directory without its last month; then the last
 month arrives (with a reversal of a stay settled two months earlier, which takes that stay out
-of the effective settlements of an old month), an earlier settlement month is re-delivered
-with fewer rows, and `yibao run` builds incrementally. Every mart and every month-incremental
-intermediate table must then hold exactly what `yibao run --full-refresh` builds from the same
-raw rows.
+of the effective settlements of an old month, and enrollments that start or end, whose persons'
+spells alone are recomputed), an earlier settlement month is re-delivered with fewer rows, and
+`yibao run` builds incrementally. Every mart and every incremental intermediate table must then
+hold exactly what `yibao run --full-refresh` builds from the same raw rows. The same holds
+after an enrollment month is re-delivered with fewer rows (every person's spells recomputed).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tests.landing_files import write_csv
 MONTHLY = ("settlement", "fund_flows", "enrollment", "inspection")
 INCREMENTAL_INTERMEDIATES = ("int_settlements_summed_by_institution_month", "int_settlement_reversals",
                              "int_settlements_screened", "int_settlement_costs_by_institution_month",
-                             "int_fund_paid_by_person_month")
+                             "int_fund_paid_by_person_month", "int_enrollment_spells")
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +84,7 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_
     kept = [r for i, r in enumerate(rows) if i % 10 or r["settlement_id"] in referenced]
     write_csv(landing / "settlement" / f"{redelivered}.csv", "settlement", kept, columns=header)
 
-    incremental = run_pipeline(landing)
-    assert incremental.success, incremental.errors
+    _assert_incremental_build_equals_full_build(landing, warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("select count(*) from intermediate.int_settlement_reversals where reversal_of = %s",
                             [stay["settlement_id"]]).fetchone()[0] == 1
@@ -92,8 +92,17 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_
                             [stay["settlement_id"]]).fetchone()[0] == 0
         assert conn.execute("select count(*) from marts.fct_settlements where settlement_month = %s",
                             [f"{redelivered}-01"]).fetchone()[0] == len(kept)
-        built = _snapshot(conn)
 
+    header, rows = _rows(landing / "enrollment" / f"{redelivered}.csv")
+    write_csv(landing / "enrollment" / f"{redelivered}.csv", "enrollment", rows[1:], columns=header)
+    _assert_incremental_build_equals_full_build(landing, warehouse_url)
+
+
+def _assert_incremental_build_equals_full_build(landing: Path, warehouse_url: str) -> None:
+    incremental = run_pipeline(landing)
+    assert incremental.success, incremental.errors
+    with psycopg.connect(warehouse_url) as conn:
+        built = _snapshot(conn)
     full = run_pipeline(landing, full_refresh=True)
     assert full.success, full.errors
     with psycopg.connect(warehouse_url) as conn:

@@ -1,10 +1,23 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    indexes=[{'columns': ['_month', '_load_id']}],
+    pre_hook="{{ delete_persons_to_rebuild('stg_raw__enrollment') }}",
+) }}
 
 -- Enrollment spells (參保期間): one row per person and start_date, with the person's keyed
 -- pseudonym (a table: a view would expose the key). A spell delivered again (e.g. in the month it
 -- ends, now with end_date) takes the values of its latest delivery (latest file month, load and
 -- line). A spell ends at its end_date or the day before the person's next spell starts, so a
--- person is in at most one spell on any day. person_spells: how many spells the person has. No identity card number, birth date or gender.
+-- person is in at most one spell on any day. person_spells: how many spells the person has. No
+-- identity card number, birth date or gender. _month and _load_id: the delivery the spell's values
+-- come from.
+--
+-- Incremental by person (macro persons_to_rebuild): a run recomputes all spells of the persons in
+-- the months new since the last run, which are few (a month's enrollment file holds the spells
+-- starting or changing in it); when a month built before was re-delivered or is gone, it
+-- recomputes everyone.
 
 with
 
@@ -12,6 +25,7 @@ enrollments as (
 
     select person_id, county_code, scheme, category, start_date, end_date, _month, _load_id, _line_number
     from {{ ref('stg_raw__enrollment') }}
+    {{ persons_to_rebuild('stg_raw__enrollment') }}
 
 ),
 
@@ -32,7 +46,9 @@ spells as (
         category,
         start_date,
         end_date,
-        lead(start_date) over (partition by person_id order by start_date) as next_start_date
+        lead(start_date) over (partition by person_id order by start_date) as next_start_date,
+        _month,
+        _load_id
 
     from latest_delivery
 
@@ -47,7 +63,9 @@ final as (
         category,
         start_date,
         least(end_date, next_start_date - 1) as end_date,
-        count(*) over (partition by person_id) as person_spells
+        count(*) over (partition by person_id) as person_spells,
+        _month,
+        _load_id
 
     from spells
 

@@ -45,10 +45,16 @@ running as (
             rows between unbounded preceding and current row
         ) as year_drug_cost
 
-    from settlements
-    inner join over_the_cap
-        on over_the_cap.person_key = settlements.person_key
-        and over_the_cap.year = settlements.year
+    from (
+        -- joined apart from the window (offset 0), so the few persons over the cap are picked
+        -- by a hash join, not by sorting every diabetes settlement for a merge join
+        select settlements.*
+        from settlements
+        inner join over_the_cap
+            on over_the_cap.person_key = settlements.person_key
+            and over_the_cap.year = settlements.year
+        offset 0
+    ) as settlements
 
 ),
 

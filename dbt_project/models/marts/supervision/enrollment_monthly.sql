@@ -10,16 +10,10 @@
 --                       their first — is in this county, scheme and category; fund_expenditure is
 --                       their sum. Persons without any spell are left out.
 --   fund_expenditure_per_insured   fund_expenditure ÷ insured_persons (人均基金支出)
--- Insured persons are counted with running sums of starts and ends, not one row per person and month.
+-- Insured persons are counted with running sums of starts and stops, not one row per person and
+-- month, from one pass over the spells.
 
 with
-
-spells as (
-
-    select person_key, county_code, scheme, category, start_date, end_date, person_spells
-    from {{ ref('int_enrollment_spells') }}
-
-),
 
 months as (
 
@@ -33,55 +27,44 @@ bounds as (
 
 ),
 
-starts as (
+spell_events as (
 
-    select county_code, scheme, category, date_trunc('month', start_date)::date as month, count(*) as started
-    from spells
-    group by 1, 2, 3, 4
+    -- one pass over the spells: per county, scheme, category and month, the spells that start,
+    -- that end, and that stop (no longer cover the month's last day: the month after end_date)
+    select
+        spells.county_code,
+        spells.scheme,
+        spells.category,
+        events.month,
+        count(*) filter (where events.kind = 'start') as started,
+        count(*) filter (where events.kind = 'end') as ended,
+        count(*) filter (where events.kind = 'stop') as stopped
 
-),
-
-ends as (
-
-    select county_code, scheme, category, date_trunc('month', end_date)::date as month, count(*) as ended
-    from spells
-    where end_date is not null
-    group by 1, 2, 3, 4
-
-),
-
-stops as (
-
-    -- spells by the first month whose last day they no longer cover
-    select county_code, scheme, category, date_trunc('month', end_date + 1)::date as month, count(*) as stopped
-    from spells
-    where end_date is not null
+    from {{ ref('int_enrollment_spells') }} as spells
+    cross join lateral (
+        values
+            ('start', date_trunc('month', spells.start_date)::date),
+            ('end', date_trunc('month', spells.end_date)::date),
+            ('stop', date_trunc('month', spells.end_date + 1)::date)
+    ) as events (kind, month)
+    where events.month is not null
     group by 1, 2, 3, 4
 
 ),
 
 groups as (
 
-    select distinct county_code, scheme, category from starts
-
-),
-
-changes as (
-
-    -- +1 in the month a spell starts covering a month's end, −1 in the first month it no longer
-    -- does; spells begun before the first month count from it
-    select county_code, scheme, category, greatest(starts.month, bounds.first_month) as month, started as change
-    from starts cross join bounds
-    union all
-    select county_code, scheme, category, greatest(stops.month, bounds.first_month), -stopped
-    from stops cross join bounds
+    select distinct county_code, scheme, category from spell_events
 
 ),
 
 changes_by_month as (
 
-    select county_code, scheme, category, month, sum(change) as change
-    from changes
+    -- +1 in the month a spell starts covering a month's end, −1 in the first month it no longer
+    -- does; spells begun before the first month count from it
+    select county_code, scheme, category, greatest(spell_events.month, bounds.first_month) as month,
+        sum(started - stopped) as change
+    from spell_events cross join bounds
     group by 1, 2, 3, 4
 
 ),
@@ -114,7 +97,9 @@ paid_by_single_spell_persons as (
 
 multi_spells as (
 
-    select * from spells where person_spells > 1
+    select person_key, county_code, scheme, category, start_date, end_date
+    from {{ ref('int_enrollment_spells') }}
+    where person_spells > 1
 
 ),
 
@@ -199,8 +184,8 @@ final as (
         counted.scheme,
         counted.category,
         counted.insured_persons::integer as insured_persons,
-        coalesce(starts.started, 0)::integer as new_enrollments,
-        coalesce(ends.ended, 0)::integer as ended_enrollments,
+        coalesce(events.started, 0)::integer as new_enrollments,
+        coalesce(events.ended, 0)::integer as ended_enrollments,
         counties.registered_population,
         (counted.insured_persons::numeric / nullif(counties.registered_population, 0))::numeric(18, 6)
             as enrollment_rate,
@@ -213,12 +198,9 @@ final as (
 
     from counted
     left join {{ ref('dim_counties') }} as counties on counties.county_code = counted.county_code
-    left join starts
-        on starts.county_code = counted.county_code and starts.scheme = counted.scheme
-        and starts.category = counted.category and starts.month = counted.month
-    left join ends
-        on ends.county_code = counted.county_code and ends.scheme = counted.scheme
-        and ends.category = counted.category and ends.month = counted.month
+    left join spell_events as events
+        on events.county_code = counted.county_code and events.scheme = counted.scheme
+        and events.category = counted.category and events.month = counted.month
     left join paid
         on paid.county_code = counted.county_code and paid.scheme = counted.scheme
         and paid.category = counted.category and paid.month = counted.month

@@ -42,9 +42,16 @@ class GreatExpectationsResource(dg.ConfigurableResource):
     Importing GX takes seconds; when a run that checks starts, the import begins in a
     background thread so that, in a run that loads and checks in one process, it overlaps the
     loads. The checks import GX again, which then waits for that import to finish.
+
+    GX imports SQLAlchemy's ORM, which registers inspection hooks that Dagster's storage calls
+    from the step threads; a hook of a module still being imported in the background fails
+    there ("partially initialized module 'sqlalchemy.orm.exc'"), so the ORM is imported first,
+    in the calling thread.
     """
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        import sqlalchemy.orm  # noqa: F401
+
         threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
 
 

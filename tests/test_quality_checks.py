@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -79,6 +81,22 @@ def test_the_gx_url_works_for_urls_and_unix_socket_conninfo():
     assert sqlalchemy_url("postgresql://yibao:p%40ss@db.example:5433/yibao") == \
         "postgresql+psycopg2://yibao:p%40ss@/yibao?host=db.example&port=5433"
 
+
+
+def test_great_expectations_is_imported_without_the_modules_no_suite_uses():
+    """In a new process (this one has imported GX): the deferred modules are not imported with
+    GX, and GX's expectation that uses them still reaches them."""
+    script = """
+import sys
+from orchestration.quality.gx_context import DEFERRED_IMPORTS, import_great_expectations
+import_great_expectations()
+print(sorted(name for name in DEFERRED_IMPORTS if name in sys.modules))
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+print(round(kl.stats.entropy([0.25, 0.75], [0.5, 0.5]), 6), kl.alt.Chart.__name__)
+print(sorted(name for name in DEFERRED_IMPORTS if name in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "0.130812 Chart", "['altair', 'scipy.stats']"]
 
 def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
     ensure_tables(db)

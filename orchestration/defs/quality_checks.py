@@ -22,6 +22,7 @@ import dagster as dg
 
 from orchestration.defs.raw_assets import raw_key
 from orchestration.quality.checks import FCT_CHECK, Report, check_fct_settlements, check_raw, describe
+from orchestration.quality.gx_context import import_great_expectations
 from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES
 
@@ -52,11 +53,7 @@ class GreatExpectationsResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         import sqlalchemy.orm  # noqa: F401
 
-        threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
-
-
-def _import_gx() -> None:
-    import great_expectations  # noqa: F401
+        threading.Thread(target=import_great_expectations, name="import-great-expectations", daemon=True).start()
 
 
 def _results(report: Report, keys: dict[tuple[str, str], dg.AssetCheckKey]):

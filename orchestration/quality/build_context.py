@@ -14,7 +14,7 @@ first: use a warehouse whose marts are built (`marts.fct_settlements` is read).
 from __future__ import annotations
 
 from orchestration.quality.batches import ensure_tables, fill_batch, quality_lock
-from orchestration.quality.gx_context import BATCH_DEFINITION, DATASOURCE, get_context
+from orchestration.quality.gx_context import BATCH_DEFINITION, DATASOURCE, get_context, import_great_expectations
 from orchestration.quality.suites import SCHEMA, Suite, all_suites
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect
@@ -38,8 +38,7 @@ def _same(existing, suite: Suite) -> bool:
 
 def build() -> list[str]:
     """Create or update the context; returns what changed."""
-    import great_expectations as gx
-
+    gx = import_great_expectations()
     suites = all_suites().values()
     with connect(autocommit=True) as conn:  # the views and tables must exist for GX to add them
         ensure_schemas(conn)

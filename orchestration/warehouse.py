@@ -19,12 +19,16 @@ from psycopg.conninfo import conninfo_to_dict
 DATABASE = "yibao"
 
 # Settings for bulk loading on a small machine; all can be changed without a restart.
+# deadlock_timeout: a statement waiting for a lock that autovacuum holds has it cancelled only
+# after this wait; dbt's COMMENT or ALTER TABLE right after a large insert, which autovacuum
+# starts to analyze, waited the default second (a second per large model in every build).
 _EMBEDDED_SETTINGS = {
     "work_mem": "64MB",
     "maintenance_work_mem": "512MB",
     "max_wal_size": "4GB",
     "synchronous_commit": "off",
     "jit": "off",
+    "deadlock_timeout": "100ms",
 }
 
 
@@ -47,13 +51,20 @@ def embedded_url() -> str:
     server = pgserver.get_server(yibao_home() / "pgdata", cleanup_mode=None)
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone()
-        if not exists:
+        if not conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone():
             create_database(conn, DATABASE)
-            for name, value in _EMBEDDED_SETTINGS.items():
-                conn.execute(f"alter system set {name} = '{value}'")
-            conn.execute("select pg_reload_conf()")
+        _apply_settings(conn)
     return server.get_uri(DATABASE)
+
+
+def _apply_settings(admin: psycopg.Connection) -> None:
+    """Set the _EMBEDDED_SETTINGS the server does not have yet (new ones reach old servers too)."""
+    stale = {name: value for name, value in _EMBEDDED_SETTINGS.items()
+             if admin.execute("select current_setting(%s)", [name]).fetchone()[0] != value}
+    for name, value in stale.items():
+        admin.execute(f"alter system set {name} = '{value}'")
+    if stale:
+        admin.execute("select pg_reload_conf()")
 
 
 def create_database(admin: psycopg.Connection, name: str) -> None:

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    indexes=[{'columns': ['_month', '_load_id']}],
+    indexes=[{'columns': ['_month', '_load_id']}, {'columns': ['_built_at']}],
     pre_hook="{{ delete_persons_to_rebuild('stg_raw__enrollment') }}",
 ) }}
 
@@ -12,7 +12,7 @@
 -- line). A spell ends at its end_date or the day before the person's next spell starts, so a
 -- person is in at most one spell on any day. person_spells: how many spells the person has. No
 -- identity card number, birth date or gender. _month and _load_id: the delivery the spell's values
--- come from.
+-- come from; _built_at: the start of the dbt run that built the spell.
 --
 -- Incremental by person (macro persons_to_rebuild): a run recomputes all spells of the persons in
 -- the months new since the last run, which are few (a month's enrollment file holds the spells
@@ -65,7 +65,8 @@ final as (
         least(end_date, next_start_date - 1) as end_date,
         count(*) over (partition by person_id) as person_spells,
         _month,
-        _load_id
+        _load_id,
+        '{{ run_started_at }}'::timestamptz as _built_at
 
     from spells
 

@@ -7,8 +7,9 @@
 --                       county's rows add up to its rate)
 --   pooled_fund_paid, critical_illness_paid   the month's settlements (net of reversals) of persons
 --                       whose spell at the month's end — else the latest spell begun by then, else
---                       their first — is in this county, scheme and category; fund_expenditure is
---                       their sum. Persons without any spell are left out.
+--                       their first — is in this county, scheme and category
+--                       (int_fund_paid_attributed); fund_expenditure is their sum. Persons without
+--                       any spell are left out.
 --   fund_expenditure_per_insured   fund_expenditure ÷ insured_persons (人均基金支出)
 -- Insured persons are counted with running sums of starts and stops, not one row per person and
 -- month, from one pass over the spells.
@@ -69,82 +70,12 @@ changes_by_month as (
 
 ),
 
-paid_by_person_month as not materialized (  -- read twice: let each reader scan in parallel
-
-    select person_key, settlement_month as month, pooled_fund_paid, critical_illness_paid
-    from {{ ref('int_fund_paid_by_person_month') }}
-
-),
-
-paid_by_single_spell_persons as (
-
-    -- most persons have one spell: a parallel hash join of the spells table, no sort
-    select
-        single_spells.county_code,
-        single_spells.scheme,
-        single_spells.category,
-        paid_by_person_month.month,
-        sum(paid_by_person_month.pooled_fund_paid) as pooled_fund_paid,
-        sum(paid_by_person_month.critical_illness_paid) as critical_illness_paid
-
-    from paid_by_person_month
-    inner join {{ ref('int_enrollment_spells') }} as single_spells
-        on single_spells.person_key = paid_by_person_month.person_key
-    where single_spells.person_spells = 1
-    group by 1, 2, 3, 4
-
-),
-
-multi_spells as (
-
-    select person_key, county_code, scheme, category, start_date, end_date
-    from {{ ref('int_enrollment_spells') }}
-    where person_spells > 1
-
-),
-
-multi_spell_months as (
-
-    select person_key, month, pooled_fund_paid, critical_illness_paid
-    from paid_by_person_month
-    where person_key in (select person_key from multi_spells)
-
-),
-
-multi_spell_attributed as (
-
-    -- the spell covering the month's last day, else the latest begun by then, else the first
-    select distinct on (multi_spell_months.person_key, multi_spell_months.month)
-        multi_spell_months.*,
-        spells.county_code,
-        spells.scheme,
-        spells.category
-
-    from multi_spell_months
-    inner join months on months.month = multi_spell_months.month
-    inner join multi_spells as spells on spells.person_key = multi_spell_months.person_key
-    order by
-        multi_spell_months.person_key,
-        multi_spell_months.month,
-        (spells.start_date <= months.month_end_date
-            and (spells.end_date is null or spells.end_date >= months.month_end_date)) desc,
-        (spells.start_date <= months.month_end_date) desc,
-        case when spells.start_date <= months.month_end_date then spells.start_date end desc,
-        spells.start_date
-
-),
-
 paid as (
 
-    select county_code, scheme, category, month,
+    select county_code, scheme, category, settlement_month as month,
         sum(pooled_fund_paid) as pooled_fund_paid,
         sum(critical_illness_paid) as critical_illness_paid
-    from (
-        select * from paid_by_single_spell_persons
-        union all
-        select county_code, scheme, category, month, pooled_fund_paid, critical_illness_paid
-        from multi_spell_attributed
-    ) as both_kinds
+    from {{ ref('int_fund_paid_attributed') }}
     group by 1, 2, 3, 4
 
 ),

@@ -1,0 +1,25 @@
+{#-
+    A model built from int_enrollment_spells and incremental by person: an incremental run
+    rebuilds the rows of the persons whose spells were rebuilt since its last run. Spells carry
+    `_built_at`, the start of the dbt run that built them; the model's rows carry theirs, so the
+    model has seen every spell built up to its latest `_built_at`. Read when the model is
+    compiled and when its pre-hooks run, before any of its rows are deleted (the pre-hook
+    delete_persons_with_new_spells must come first), so the select and the delete agree.
+-#}
+
+{#- The persons whose spells were built after the model's latest row (every person when empty). -#}
+{% macro persons_with_new_spells(spells) -%}
+    {%- set seen = run_query('select max(_built_at)::text from ' ~ this).columns[0].values()[0] if execute else none -%}
+    select person_key from {{ spells }}
+    {%- if seen is not none %} where _built_at > timestamptz '{{ seen }}'{% endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook: delete the rows of the persons the run rebuilds (on a full build: nothing). -#}
+{% macro delete_persons_with_new_spells(spells) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where person_key in ({{ persons_with_new_spells(spells) }})
+    {%- else -%}
+        select 1 /* full build: nothing to delete */
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,101 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    indexes=[{'columns': ['settlement_month', '_load_id']}, {'columns': ['_built_at']}],
+    pre_hook=[
+        "{{ delete_persons_with_new_spells(ref('int_enrollment_spells')) }}",
+        "{{ delete_stale_months('settlement_month', ref('int_fund_paid_by_person_month')) }}",
+    ],
+) }}
+
+-- Fund payments per person and settlement month (int_fund_paid_by_person_month), each attributed
+-- to one enrollment spell of the person: the spell covering the month's last day, else the latest
+-- begun by then, else the first. enrollment_monthly sums them by the spell's county, scheme and
+-- category. Persons without any spell are left out.
+--
+-- Incremental by month like its source, and by person: a run also attributes again every month
+-- of the persons whose spells were rebuilt since its last run (macros/spells_rebuilt.sql).
+
+with
+
+{%- set changed_months = months_not_matching(ref('int_fund_paid_by_person_month'), this, 'settlement_month') %}
+
+paid as not materialized (  -- read twice: let each reader scan in parallel
+
+    select person_key, settlement_month, pooled_fund_paid, critical_illness_paid, _load_id
+    from {{ ref('int_fund_paid_by_person_month') }}
+    {% if is_incremental() -%}
+    where {{ in_months('settlement_month', changed_months) }}
+
+    union all
+
+    -- apart, rather than OR-ed with the months: PostgreSQL then expects few rows and hashes them
+    select person_key, settlement_month, pooled_fund_paid, critical_illness_paid, _load_id
+    from {{ ref('int_fund_paid_by_person_month') }}
+    where person_key in ({{ persons_with_new_spells(ref('int_enrollment_spells')) }})
+        and ({{ in_months('settlement_month', changed_months) }}) is not true
+    {%- endif %}
+
+),
+
+single_spell_persons as (
+
+    -- most persons have one spell: a hash join, no sort
+    select
+        paid.person_key,
+        paid.settlement_month,
+        spells.county_code,
+        spells.scheme,
+        spells.category,
+        paid.pooled_fund_paid,
+        paid.critical_illness_paid,
+        paid._load_id
+
+    from paid
+    inner join {{ ref('int_enrollment_spells') }} as spells
+        on spells.person_key = paid.person_key
+    where spells.person_spells = 1
+
+),
+
+multi_spell_persons as (
+
+    -- the spell covering the month's last day, else the latest begun by then, else the first
+    select distinct on (paid.person_key, paid.settlement_month)
+        paid.person_key,
+        paid.settlement_month,
+        spells.county_code,
+        spells.scheme,
+        spells.category,
+        paid.pooled_fund_paid,
+        paid.critical_illness_paid,
+        paid._load_id
+
+    from paid
+    inner join {{ ref('int_enrollment_spells') }} as spells
+        on spells.person_key = paid.person_key
+        and spells.person_spells > 1
+    cross join lateral (
+        select (paid.settlement_month + interval '1 month - 1 day')::date as month_end_date
+    ) as month_end
+    order by
+        paid.person_key,
+        paid.settlement_month,
+        (spells.start_date <= month_end.month_end_date
+            and (spells.end_date is null or spells.end_date >= month_end.month_end_date)) desc,
+        (spells.start_date <= month_end.month_end_date) desc,
+        case when spells.start_date <= month_end.month_end_date then spells.start_date end desc,
+        spells.start_date
+
+),
+
+final as (
+
+    select *, '{{ run_started_at }}'::timestamptz as _built_at from single_spell_persons
+    union all
+    select *, '{{ run_started_at }}'::timestamptz as _built_at from multi_spell_persons
+
+)
+
+select * from final

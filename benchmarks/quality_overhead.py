@@ -51,7 +51,10 @@ def single(job: str, months: list[str], url: str) -> dict:
     from orchestration.defs.dbt_assets import dbt_models
     from orchestration.defs.quality_checks import quality_checks
     from orchestration.defs.raw_assets import raw_assets
+    from orchestration.quality.gx_context import import_in_background
 
+    if job != "base":
+        import_in_background()  # where `yibao run` starts it
     selection = dg.AssetSelection.assets(*raw_assets) if job == "more" else dg.AssetSelection.all()
     bench = dg.Definitions(assets=[*raw_assets, dbt_models], asset_checks=[] if job == "base" else quality_checks,
                            resources=defs.resources, jobs=[dg.define_asset_job(job, selection=selection)])

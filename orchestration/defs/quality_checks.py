@@ -16,13 +16,11 @@ stops the run there).
 """
 
 
-import threading
-
 import dagster as dg
 
 from orchestration.defs.raw_assets import raw_key
 from orchestration.quality.checks import FCT_CHECK, Report, check_fct_settlements, check_raw, describe
-from orchestration.quality.gx_context import import_great_expectations
+from orchestration.quality.gx_context import import_in_background
 from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES
 
@@ -40,20 +38,13 @@ _DESCRIPTIONS = {
 class GreatExpectationsResource(dg.ConfigurableResource):
     """The Great Expectations file context of `expectations/gx`.
 
-    Importing GX takes seconds; when a run that checks starts, the import begins in a
-    background thread so that, in a run that loads and checks in one process, it overlaps the
-    loads. The checks import GX again, which then waits for that import to finish.
-
-    GX imports SQLAlchemy's ORM, which registers inspection hooks that Dagster's storage calls
-    from the step threads; a hook of a module still being imported in the background fails
-    there ("partially initialized module 'sqlalchemy.orm.exc'"), so the ORM is imported first,
-    in the calling thread.
+    Importing GX takes seconds; when a run that checks starts, the import begins in the
+    background (unless `yibao run` began it earlier), so that in a run that loads and checks in
+    one process it overlaps the loads. The checks wait for it to finish.
     """
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        import sqlalchemy.orm  # noqa: F401
-
-        threading.Thread(target=import_great_expectations, name="import-great-expectations", daemon=True).start()
+        import_in_background()
 
 
 def _results(report: Report, keys: dict[tuple[str, str], dg.AssetCheckKey]):

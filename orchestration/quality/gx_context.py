@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import types
 from functools import cache
 from pathlib import Path
@@ -53,6 +54,22 @@ def import_great_expectations() -> types.ModuleType:
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
     return great_expectations
+
+
+@cache
+def import_in_background() -> threading.Thread:
+    """Start importing GX in a daemon thread, once per process; returns the thread.
+
+    GX imports SQLAlchemy's ORM, which registers inspection hooks that Dagster's storage calls
+    from its own threads; a hook of a module still being imported in the background fails
+    there ("partially initialized module 'sqlalchemy.orm.exc'"), so the ORM is imported first,
+    in the calling thread.
+    """
+    import sqlalchemy.orm  # noqa: F401
+
+    thread = threading.Thread(target=import_great_expectations, name="import-great-expectations", daemon=True)
+    thread.start()
+    return thread
 
 
 def sqlalchemy_url(url: str | None = None) -> str:

@@ -42,16 +42,7 @@ paid as not materialized (  -- read twice: let each reader scan in parallel
 single_spell_persons as (
 
     -- most persons have one spell: a hash join, no sort
-    select
-        paid.person_key,
-        paid.settlement_month,
-        spells.county_code,
-        spells.scheme,
-        spells.category,
-        paid.pooled_fund_paid,
-        paid.critical_illness_paid,
-        paid._load_id
-
+    select paid.*, spells.county_code, spells.scheme, spells.category
     from paid
     inner join {{ ref('int_enrollment_spells') }} as spells
         on spells.person_key = paid.person_key
@@ -63,15 +54,7 @@ multi_spell_persons as (
 
     -- the spell covering the month's last day, else the latest begun by then, else the first
     select distinct on (paid.person_key, paid.settlement_month)
-        paid.person_key,
-        paid.settlement_month,
-        spells.county_code,
-        spells.scheme,
-        spells.category,
-        paid.pooled_fund_paid,
-        paid.critical_illness_paid,
-        paid._load_id
-
+        paid.*, spells.county_code, spells.scheme, spells.category
     from paid
     inner join {{ ref('int_enrollment_spells') }} as spells
         on spells.person_key = paid.person_key
@@ -92,9 +75,22 @@ multi_spell_persons as (
 
 final as (
 
-    select *, '{{ run_started_at }}'::timestamptz as _built_at from single_spell_persons
-    union all
-    select *, '{{ run_started_at }}'::timestamptz as _built_at from multi_spell_persons
+    select
+        person_key,
+        settlement_month,
+        county_code,
+        scheme,
+        category,
+        pooled_fund_paid,
+        critical_illness_paid,
+        _load_id,
+        '{{ run_started_at }}'::timestamptz as _built_at
+
+    from (
+        select * from single_spell_persons
+        union all
+        select * from multi_spell_persons
+    ) as attributed
 
 )
 

@@ -1,9 +1,9 @@
 {#-
     A model built from int_enrollment_spells and incremental by person: an incremental run
-    rebuilds the rows of the persons whose spells were rebuilt since its last run. Spells carry
-    `_built_at`, the start of the dbt run that built them; the model's rows carry theirs, so the
-    model has seen every spell built up to its latest `_built_at`. Read when the model is
-    compiled and when its pre-hooks run, before any of its rows are deleted (the pre-hook
+    rebuilds the rows of the persons whose spells were rebuilt since its last run. Spells and the
+    model's rows carry `_built_at`, the start of the dbt run that built them: the model has seen
+    every spell built up to its latest `_built_at`. That is read when the model is compiled and
+    when its pre-hooks run, before any of its rows are deleted (the pre-hook
     delete_persons_with_new_spells must come first), so the select and the delete agree.
 -#}
 

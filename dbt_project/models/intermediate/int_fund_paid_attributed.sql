@@ -19,14 +19,17 @@
 
 with
 
-{%- set changed_months = months_not_matching(ref('int_fund_paid_by_person_month'), this, 'settlement_month') %}
+{%- if is_incremental() %}
+{%- set in_changed_months = in_months('settlement_month',
+        months_not_matching(ref('int_fund_paid_by_person_month'), this, 'settlement_month')) %}
+{%- endif %}
 
 paid as not materialized (  -- read twice: let each reader scan in parallel
 
     select person_key, settlement_month, pooled_fund_paid, critical_illness_paid, _load_id
     from {{ ref('int_fund_paid_by_person_month') }}
     {% if is_incremental() -%}
-    where {{ in_months('settlement_month', changed_months) }}
+    where {{ in_changed_months }}
 
     union all
 
@@ -34,7 +37,7 @@ paid as not materialized (  -- read twice: let each reader scan in parallel
     select person_key, settlement_month, pooled_fund_paid, critical_illness_paid, _load_id
     from {{ ref('int_fund_paid_by_person_month') }}
     where person_key in ({{ persons_with_new_spells(ref('int_enrollment_spells')) }})
-        and ({{ in_months('settlement_month', changed_months) }}) is not true
+        and ({{ in_changed_months }}) is not true
     {%- endif %}
 
 ),

@@ -57,8 +57,8 @@ def import_great_expectations() -> types.ModuleType:
 
 
 @cache
-def import_in_background() -> threading.Thread:
-    """Start importing GX in a daemon thread, once per process; returns the thread.
+def import_in_background() -> None:
+    """Start importing GX in a daemon thread, once per process.
 
     GX imports SQLAlchemy's ORM, which registers inspection hooks that Dagster's storage calls
     from its own threads; a hook of a module still being imported in the background fails
@@ -67,9 +67,7 @@ def import_in_background() -> threading.Thread:
     """
     import sqlalchemy.orm  # noqa: F401
 
-    thread = threading.Thread(target=import_great_expectations, name="import-great-expectations", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=import_great_expectations, name="import-great-expectations", daemon=True).start()
 
 
 def sqlalchemy_url(url: str | None = None) -> str:

@@ -82,7 +82,6 @@ def test_the_gx_url_works_for_urls_and_unix_socket_conninfo():
         "postgresql+psycopg2://yibao:p%40ss@/yibao?host=db.example&port=5433"
 
 
-
 def test_great_expectations_is_imported_without_the_modules_no_suite_uses():
     """In a new process (this one has imported GX): the deferred modules are not imported with
     GX, and GX's expectation that uses them still reaches them."""
@@ -97,6 +96,7 @@ print(sorted(name for name in DEFERRED_IMPORTS if name in sys.modules))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["[]", "0.130812 Chart", "['altair', 'scipy.stats']"]
+
 
 def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
     ensure_tables(db)

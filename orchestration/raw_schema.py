@@ -76,6 +76,10 @@ def raw_table_ddl(source: Source) -> str:
     if source.key_across_months:
         key = ", ".join(source.key)
         ddl.append(f"create unique index if not exists {source.name}_key_idx on raw.{source.name} ({key});")
+    if source.refers_to_own_key:  # the few rows that refer, by month (suites.py looks them up)
+        column, _ = source.refers_to_own_key
+        ddl.append(f"create index if not exists {source.name}_{column}_idx on raw.{source.name} (_month) "
+                   f"where {column} is not null;")
     return "\n".join(ddl)
 
 

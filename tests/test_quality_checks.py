@@ -189,6 +189,30 @@ def test_volume_and_quarantine_share_are_warnings(db, tmp_path):
     assert outcome(report, "settlement", "reconciliation").passed  # 43 read = 40 loaded + 3 quarantined
 
 
+def test_a_reversal_of_a_settlement_delivered_again_without_it_is_a_warning(db, tmp_path):
+    from orchestration.quality.checks import check_raw
+
+    def reversal(settlement_id: str, reversed_id: str, settlement_date: str) -> dict:
+        row = settlement(reversed_id, settlement_date=settlement_date)
+        negated = {k: f"-{v}" for k, v in row.items() if k.endswith(("_cost", "_paid")) and v != "0"}
+        return {**row, **negated, "settlement_id": settlement_id, "reversal_of": reversed_id}
+
+    write_reference(tmp_path)
+    january = tmp_path / "settlement" / "2024-01.csv"
+    write_csv(january, "settlement", [settlement("S1"), settlement("S2")])
+    write_csv(tmp_path / "settlement" / "2024-02.csv", "settlement",
+              [settlement("S3", settlement_date="2024-02-01"), reversal("R1", "S1", "2024-02-02"),
+               reversal("R2", "S2", "2024-02-03")])
+    load(db, tmp_path)
+    write_csv(january, "settlement", [settlement("S2")])  # re-delivered without S1
+    load(db, tmp_path)
+
+    report = check_raw(["counties", "institutions", "settlement"], "run-1")
+    assert outcome(report, "settlement", "warnings").describe() == \
+           "settlement/2024-02.csv: a reversal names a settlement already loaded (1 row: line 3)"
+    assert outcome(report, "settlement", "expectations").passed
+
+
 def test_the_settlement_fact_is_reconciled_with_raw_per_month(db, tmp_path):
     from orchestration.quality.checks import check_fct_settlements
 

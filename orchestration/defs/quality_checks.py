@@ -12,7 +12,8 @@ until the step that checks both, a cycle. They stop dbt all the same, by failing
 `audit.quality_checks`. Each check step renders its results into the Data Docs site under
 `$YIBAO_HOME/data_docs`; the index is rebuilt once per run, by `reconciled_with_raw` when the run
 has it and settlement files to reconcile, else by `raw_data_quality` (and by it whenever an error
-stops the run there).
+stops the run there). When the run goes on to dbt, `raw_data_quality` renders its pages in the
+background: the models do not wait for them.
 """
 
 

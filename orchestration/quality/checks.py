@@ -18,6 +18,8 @@ only the expectations that failed are validated again, with `COMPLETE` results i
 
 from __future__ import annotations
 
+import fcntl
+import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -69,7 +71,8 @@ class Report:
     outcomes: list[Outcome]
     data_docs: Path | None = None
     seconds: float = 0.0  # the whole check, waiting for GX's import and the Data Docs included
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per suite (batch filled and validated), Data Docs
+    # seconds per suite (batch filled and validated), and Data Docs when rendered in the step
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def describe(finding: Finding) -> str:
@@ -122,7 +125,8 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
 
     GX's run name is `<run id>-<step>`, so each step renders only its own results. The index,
     which lists the latest results of all runs, is rebuilt once per run, by its last check step:
-    `leaves_index(conn, outcomes)` says a later step will."""
+    `leaves_index(conn, outcomes)` says a later step will. This step's pages are then rendered
+    in a thread that nothing waits for but the later step's rendering and the process's exit."""
     run_name = f"{run_id}-{step}"
     started = time.perf_counter()
     report = Report(outcomes)
@@ -146,9 +150,13 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
             record(conn, run_id, findings)
             _attribute(findings, outcomes)
             index = not leaves_index(conn, outcomes)
-    clock = time.perf_counter()
-    report.data_docs = _build_data_docs(context, run_name, index)
-    report.timings["data_docs"] = time.perf_counter() - clock
+    if index:
+        clock = time.perf_counter()
+        _build_data_docs(context, run_name, index)
+        report.timings["data_docs"] = time.perf_counter() - clock
+    else:  # nothing downstream reads this step's pages: render them while the run goes on
+        threading.Thread(target=_build_data_docs, args=(context, run_name, index), name="data-docs").start()
+    report.data_docs = data_docs_dir() / "index.html"
     report.seconds = time.perf_counter() - started
     return report
 
@@ -244,8 +252,14 @@ def _exception(info) -> str | None:
     return messages[0].splitlines()[0] if messages else None
 
 
-def _build_data_docs(context, run_name: str, index: bool) -> Path:
-    """Render this step's validation results, and the index if asked, into $YIBAO_HOME/data_docs."""
-    keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name]
-    context.build_data_docs(resource_identifiers=keys, build_index=index)
-    return data_docs_dir() / "index.html"
+def _build_data_docs(context, run_name: str, index: bool) -> None:
+    """Render this step's validation results, and the index if asked, into $YIBAO_HOME/data_docs.
+
+    One rendering at a time (an exclusive lock on a file in the site, so across the processes
+    of a run too): the index lists the results of every rendering before it."""
+    directory = data_docs_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name]
+        context.build_data_docs(resource_identifiers=keys, build_index=index)

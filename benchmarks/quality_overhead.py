@@ -71,10 +71,10 @@ def single(job: str, months: list[str], url: str) -> dict:
                 else "load" if step.step_key.startswith("raw__") else "fct check")
         seconds[kind] += step.end_time - step.start_time
     seconds["run"] = max(s.end_time for s in stats) - min(s.start_time for s in stats)
+    seconds["by suite"] = {}
     for evaluation in result.get_asset_check_evaluations():
-        if "seconds_per_suite" in evaluation.metadata and evaluation.asset_key.path[0] == "raw":
-            seconds["by suite"] = evaluation.metadata["seconds_per_suite"].value
-            break
+        if evaluation.asset_key.path[0] == "raw":
+            seconds["by suite"].update(evaluation.metadata["seconds_per_suite"].value)
     return seconds
 
 

@@ -20,8 +20,9 @@ background: the models do not wait for them.
 import dagster as dg
 
 from orchestration.defs.raw_assets import raw_key
-from orchestration.quality.checks import FCT_CHECK, Report, check_fct_settlements, check_raw, describe
-from orchestration.quality.gx_context import import_in_background
+from orchestration.quality.checks import (FCT_CHECK, Checks, Outcome, Report, describe, fct_settlements_checks,
+                                          raw_checks)
+from orchestration.quality.gx_context import data_docs_dir, import_in_background
 from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES
 
@@ -48,25 +49,21 @@ class GreatExpectationsResource(dg.ConfigurableResource):
         import_in_background()
 
 
-def _results(report: Report, keys: dict[tuple[str, str], dg.AssetCheckKey]):
-    """The AssetCheckResults of a report, then a Failure naming every file and expectation that
-    failed with severity ERROR (it fails the step, so nothing downstream runs)."""
-    for outcome in report.outcomes:
-        key = keys.get((outcome.source, outcome.check_name))
-        if key is None:
-            continue
-        metadata = {"files_checked": len(outcome.files), "step_seconds": round(report.seconds, 2),
-                    "seconds_per_suite": {k: round(v, 2) for k, v in report.timings.items()}}
-        if outcome.failures:
-            metadata["failures"] = dg.MetadataValue.md(_table(outcome.failures))
-            metadata["failed_files"] = sorted({f.load.file for f in outcome.failures})
-        if report.data_docs:
-            metadata["data_docs"] = dg.MetadataValue.path(str(report.data_docs))
-        yield dg.AssetCheckResult(
-            asset_key=key.asset_key, check_name=key.name, passed=outcome.passed, metadata=metadata,
-            severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
-            description=outcome.describe(),
-        )
+def _results(checks: Checks, keys: dict[tuple[str, str], dg.AssetCheckKey]):
+    """An AssetCheckResult for each outcome as it comes (Dagster records it while the other
+    suites are validated); returns the report."""
+    while True:
+        try:
+            outcome = next(checks)
+        except StopIteration as done:
+            return done.value
+        if (key := keys.get((outcome.source, outcome.check_name))) is not None:
+            yield _result(outcome, key)
+
+
+def _raise_errors(report: Report, keys: dict[tuple[str, str], dg.AssetCheckKey]) -> None:
+    """A Failure naming every file and expectation that failed with severity ERROR (it fails
+    the step, so nothing downstream runs)."""
     errors = [o for o in report.outcomes if o.blocking and o.failures and (o.source, o.check_name) in keys]
     if errors:
         lines = [describe(f) for o in errors for f in o.failures]
@@ -75,6 +72,21 @@ def _results(report: Report, keys: dict[tuple[str, str], dg.AssetCheckKey]):
                         + (f"; … {len(lines) - 20} more" if len(lines) > 20 else ""),
             metadata={"data_docs": str(report.data_docs)},
         )
+
+
+def _result(outcome: Outcome, key: dg.AssetCheckKey) -> dg.AssetCheckResult:
+    metadata = {"files_checked": len(outcome.files),
+                "seconds_per_suite": {suite: round(seconds, 2) for suite, seconds in outcome.seconds.items()}}
+    if outcome.files:
+        metadata["data_docs"] = dg.MetadataValue.path(str(data_docs_dir() / "index.html"))
+    if outcome.failures:
+        metadata["failures"] = dg.MetadataValue.md(_table(outcome.failures))
+        metadata["failed_files"] = sorted({f.load.file for f in outcome.failures})
+    return dg.AssetCheckResult(
+        asset_key=key.asset_key, check_name=key.name, passed=outcome.passed, metadata=metadata,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
+        description=outcome.describe(),
+    )
 
 
 def _table(failures) -> str:
@@ -96,10 +108,11 @@ def raw_data_quality(context: dg.AssetCheckExecutionContext, warehouse: Warehous
                      great_expectations: GreatExpectationsResource):
     keys = {(key.asset_key.path[-1], key.name): key for key in context.selected_asset_check_keys}
     sources = [s.name for s in ALL_SOURCES if any(source == s.name for source, _ in keys)]
-    report = check_raw(sources, context.run.run_id, warehouse.url, index=not _reconciles_later(context))
+    checks = raw_checks(sources, context.run.run_id, warehouse.url, index=not _reconciles_later(context))
+    report = yield from _results(checks, keys)
     context.log.info(f"checked {sum(len(o.files) for o in report.outcomes if o.check_name == 'expectations')} "
                      f"file(s) in {report.seconds:.1f} s; Data Docs: {report.data_docs}")
-    yield from _results(report, keys)
+    _raise_errors(report, keys)
 
 
 def _reconciles_later(context: dg.AssetCheckExecutionContext) -> bool:
@@ -114,8 +127,9 @@ def _reconciles_later(context: dg.AssetCheckExecutionContext) -> bool:
                             "Σ total_cost and Σ of each payment.")
 def fct_settlements_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                                great_expectations: GreatExpectationsResource):
-    report = check_fct_settlements(context.run.run_id, warehouse.url)
-    yield from _results(report, {("fct_settlements", FCT_CHECK): dg.AssetCheckKey(FCT_SETTLEMENTS, FCT_CHECK)})
+    keys = {("fct_settlements", FCT_CHECK): dg.AssetCheckKey(FCT_SETTLEMENTS, FCT_CHECK)}
+    report = yield from _results(fct_settlements_checks(context.run.run_id, warehouse.url), keys)
+    _raise_errors(report, keys)
 
 
 quality_checks = [raw_data_quality, fct_settlements_reconciled]

@@ -1,8 +1,10 @@
 """Run the suites on the pending loads, record the outcomes, build the Data Docs.
 
-`check_raw` validates what the raw assets loaded (a suite per source plus `file_loads`);
-`check_fct_settlements` reconciles the settlement fact with raw after dbt. Both return a
-`Report` whose outcomes map onto the Dagster asset checks (orchestration/defs/quality_checks.py):
+`raw_checks` validates what the raw assets loaded (a suite per source plus `file_loads`);
+`fct_settlements_checks` reconciles the settlement fact with raw after dbt. Both yield their
+outcomes as they are known, for the Dagster asset checks to report them while other suites are
+still validated (orchestration/defs/quality_checks.py), and end with a `Report`; `check_raw`
+and `check_fct_settlements` return the report only.
 
 | check | on | from | severity |
 | --- | --- | --- | --- |
@@ -22,13 +24,14 @@ import fcntl
 import threading
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generator, Iterator
 
-from orchestration.quality.batches import Finding, Load, ensure_tables, fill_batch, pending_loads, quality_lock, record
+from orchestration.quality.batches import (VALIDATIONS_AT_A_TIME, Finding, Load, ensure_tables, fill_batch,
+                                           pending_loads, quality_lock, record)
 from orchestration.quality.gx_context import DATASOURCE, data_docs_dir, get_context
 from orchestration.quality.suites import Suite, all_suites
 from orchestration.warehouse import connect
@@ -36,11 +39,6 @@ from orchestration.warehouse import connect
 RAW_CHECKS = ("expectations", "reconciliation", "warnings")
 FCT_CHECK = "reconciled_with_raw"
 EXAMPLES = 5  # unexpected rows kept per file and expectation
-# Suites validated at a time. Much of a validation is GX's Python or a query PostgreSQL runs
-# on one core (an aggregate planned before the fresh rows have statistics, the count of
-# file_loads); a second validation fills the other core. GX 1.x keeps a validator's batch in
-# the validator, so validators may share the context's execution engine.
-WORKERS = 2
 
 
 @dataclass
@@ -50,8 +48,10 @@ class Outcome:
     source: str
     check_name: str
     blocking: bool  # ERROR severity
+    suites: tuple[str, ...]  # the suites whose findings it gathers
     files: list[str] = field(default_factory=list)
     failures: list[Finding] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per suite validated: batch filled and validated
 
     @property
     def passed(self) -> bool:
@@ -75,6 +75,11 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+# A check step's validations: the outcomes, each as soon as the suites it gathers are
+# validated; the generator's value is the Report.
+Checks = Generator[Outcome, None, Report]
+
+
 def describe(finding: Finding) -> str:
     """'settlement/2024-03.csv: an inpatient stay lasts at most 365 days (1 row: line 4)'."""
     text = f"{finding.load.file}: {finding.expectation}"
@@ -91,6 +96,24 @@ def describe(finding: Finding) -> str:
 
 
 def check_raw(sources: list[str], run_id: str, url: str | None = None, index: bool = True) -> Report:
+    """`raw_checks`, run to the end."""
+    return run_to_end(raw_checks(sources, run_id, url, index))
+
+
+def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
+    """`fct_settlements_checks`, run to the end."""
+    return run_to_end(fct_settlements_checks(run_id, url))
+
+
+def run_to_end(checks: Checks) -> Report:
+    while True:
+        try:
+            next(checks)
+        except StopIteration as done:
+            return done.value
+
+
+def raw_checks(sources: list[str], run_id: str, url: str | None = None, index: bool = True) -> Checks:
     """Validate the pending loads of the raw `sources`: their suites and `file_loads`.
 
     `index=False`: the run reconciles the settlement fact later, and that step rebuilds the Data
@@ -105,14 +128,15 @@ def check_raw(sources: list[str], run_id: str, url: str | None = None, index: bo
     def leaves_index(conn, outcomes: list[Outcome]) -> bool:
         return not index and not any(o.blocking and o.failures for o in outcomes) and bool(_fct_batches(conn)[0][1])
 
-    outcomes = [Outcome(s, c, c != "warnings") for s in sources for c in RAW_CHECKS]
+    outcomes = [Outcome(s, c, c != "warnings", (s, "file_loads")) for s in sources for c in RAW_CHECKS]
     return _validate(batches, check_of, outcomes, run_id, "raw", url, leaves_index)
 
 
-def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
+def fct_settlements_checks(run_id: str, url: str | None = None) -> Checks:
     """Reconcile the months of the settlement loads not yet reconciled with marts.fct_settlements."""
-    return _validate(_fct_batches, lambda suite, severity: FCT_CHECK, [Outcome("fct_settlements", FCT_CHECK, True)],
-                     run_id, "fct_settlements", url, lambda conn, outcomes: False)
+    outcome = Outcome("fct_settlements", FCT_CHECK, True, ("fct_settlements",))
+    return _validate(_fct_batches, lambda suite, severity: FCT_CHECK, [outcome], run_id, "fct_settlements", url,
+                     lambda conn, outcomes: False)
 
 
 def _fct_batches(conn) -> list[tuple[str, list[Load]]]:
@@ -120,8 +144,9 @@ def _fct_batches(conn) -> list[tuple[str, list[Load]]]:
 
 
 def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: list[Outcome],
-              run_id: str, step: str, url: str | None, leaves_index: Callable) -> Report:
-    """Under the lock: fill each suite's batch, validate it, record the findings; then the docs.
+              run_id: str, step: str, url: str | None, leaves_index: Callable) -> Checks:
+    """Under the lock: fill each suite's batch and validate it, yielding each outcome once the
+    suites it gathers are done; record the findings; then the docs.
 
     GX's run name is `<run id>-<step>`, so each step renders only its own results. The index,
     which lists the latest results of all runs, is rebuilt once per run, by its last check step:
@@ -134,21 +159,25 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
     with connect(url, autocommit=True) as conn:
         ensure_tables(conn)
         with quality_lock(conn):
-            todo = [(suite, loads) for suite, loads in batches(conn) if loads]
+            todo = dict(sorted((item for item in batches(conn) if item[1]), key=_first_to_validate))
             if not todo:
+                yield from outcomes
                 return report
             context = get_context(url)
+            findings = []
             try:
-                with ThreadPoolExecutor(WORKERS) as pool:
-                    done = list(pool.map(lambda item: _check(context, suites[item[0]], item[1], run_name, url), todo))
+                with ThreadPoolExecutor(VALIDATIONS_AT_A_TIME) as pool:
+                    running = {pool.submit(_check, context, suites[suite], loads, run_name, url): suite
+                               for suite, loads in todo.items()}
+                    for future in as_completed(running):
+                        suite = running[future]
+                        result, report.timings[suite] = future.result()
+                        found = _findings(suite, todo[suite], result, check_of)
+                        findings += found
+                        yield from _attribute(found, outcomes, suite, report.timings, todo)
             finally:  # the context is kept for the next check; its connections are not
                 context.data_sources.get(DATASOURCE).get_engine().dispose()
-            findings = []
-            for (suite, loads), (result, seconds) in zip(todo, done):
-                findings += _findings(suite, loads, result, check_of)
-                report.timings[suite] = seconds
             record(conn, run_id, findings)
-            _attribute(findings, outcomes)
             index = not leaves_index(conn, outcomes)
     if index:
         clock = time.perf_counter()
@@ -161,8 +190,15 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
     return report
 
 
-def _attribute(findings: list[Finding], outcomes: list[Outcome]) -> None:
-    """Each outcome's files checked and failures."""
+def _first_to_validate(item: tuple[str, list[Load]]) -> tuple:
+    """`file_loads` first (every raw outcome waits for it), then the batches with most rows."""
+    suite, loads = item
+    return suite != "file_loads", -sum(load.rows for load in loads)
+
+
+def _attribute(findings: list[Finding], outcomes: list[Outcome], suite: str, timings: dict[str, float],
+               todo: dict) -> Iterator[Outcome]:
+    """Add a validated suite's findings to the outcomes; yield those whose suites are all done."""
     by_key = {(o.source, o.check_name): o for o in outcomes}
     files = defaultdict(set)
     for f in findings:
@@ -171,7 +207,11 @@ def _attribute(findings: list[Finding], outcomes: list[Outcome]) -> None:
         if not f.passed:
             by_key[source, f.check_name].failures.append(f)
     for outcome in outcomes:
-        outcome.files = sorted(files[outcome.source])
+        if suite in outcome.suites:
+            outcome.files = sorted(files[outcome.source].union(outcome.files))
+            outcome.seconds[suite] = timings[suite]
+            if all(s in timings for s in outcome.suites if s in todo):
+                yield outcome
 
 
 def _check(context, suite: Suite, loads: list[Load], run_name: str, url: str | None) -> tuple:

@@ -172,8 +172,9 @@ def test_volume_and_quarantine_share_are_warnings(db, tmp_path):
     from orchestration.quality.checks import check_raw
 
     write_reference(tmp_path)
-    for month in ("2024-01", "2024-02", "2024-03"):
-        rows = [settlement(f"S{month}-{i}", settlement_date=f"{month}-10") for i in range(120)]
+    # January, the first month, is no baseline: February's 120 rows against its 400 are not flagged
+    for month, count in (("2024-01", 400), ("2024-02", 120), ("2024-03", 120)):
+        rows = [settlement(f"S{month}-{i}", settlement_date=f"{month}-10") for i in range(count)]
         write_csv(tmp_path / "settlement" / f"{month}.csv", "settlement", rows)
     april = [settlement(f"A{i}", settlement_date="2024-04-10") for i in range(40)]
     april += [settlement(f"Q{i}", settlement_date="2024-04-10", scheme="unknown") for i in range(3)]

@@ -328,13 +328,17 @@ left join lateral (
 ) schema on true
 left join lateral (
     -- mean rows of the latest loads of the previous three months (monthly sources), or of
-    -- the previous load of the same file (reference files)
+    -- the previous load of the same file (reference files). A source's first month is the
+    -- state it starts from (enrollment: everyone insured by then), not a month's flow: it is
+    -- no month's baseline.
     select avg(rows_loaded) as rows from (
         select distinct on (coalesce(p.month, f.month)) p.rows_loaded
         from audit.file_loads p
         where p.source = f.source and p.status = 'loaded' and p.load_id <> f.load_id
           and case when f.month is null then p.file = f.file and p.load_id < f.load_id
-                   else p.month >= f.month - interval '3 months' and p.month < f.month end
+                   else p.month >= f.month - interval '3 months' and p.month < f.month
+                        and p.month > (select min(month) from audit.file_loads
+                                       where source = f.source and status = 'loaded') end
         order by coalesce(p.month, f.month), p.load_id desc
     ) previous
 ) p on true

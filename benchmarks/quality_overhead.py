@@ -12,7 +12,9 @@ directory (generated once by benchmarks/load_and_build.py), each run in a new Py
 3. on the database of the last 2, one more month with its checks (no dbt).
 1 and 2 alternate `--repeat` times; the fastest of each counts (other work on the machine only
 ever slows a run down). It prints the seconds of every kind of step and the overhead on the
-load time: (loads + raw checks in 2 − loads in 1) ÷ loads in 1. The first reads of freshly
+load time: (loads + raw checks in 2 − loads in 1) ÷ loads in 1. On a shared machine whose speed
+drifts between runs, that figure moves with the drift; each checked run's check step ÷ its own
+loads does not, and is printed too. The first reads of freshly
 loaded rows are slower (PostgreSQL sets hint bits): the checks take that cost from dbt, so the
 whole run's difference is printed as well.
 """
@@ -24,6 +26,7 @@ import contextlib
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import warnings
@@ -127,6 +130,10 @@ def main() -> None:
     print("  raw checks by suite (fastest run): " + ", ".join(f"{k} {v:.2f}" for k, v in c["by suite"].items()))
     print(f"overhead on the load time: ({c['load']:.1f} + {c['checks']:.1f} − {b['load']:.1f}) ÷ {b['load']:.1f} = "
           f"{(c['load'] + c['checks'] - b['load']) / b['load']:.1%} (target: at most 25 %)")
+    shares = [run["checks"] / run["load"] for run in checked]
+    print(f"check step ÷ the same run's loads: {', '.join(f'{share:.1%}' for share in shares)} "
+          f"(median {statistics.median(shares):.1%}; the machine's drift between runs left out, "
+          f"and with it what the checks cost the loads)")
     fastest_base, fastest_checked = min(r["run"] for r in base), min(r["run"] for r in checked)
     print(f"whole run (loads, checks, dbt): {fastest_checked:.1f} s against {fastest_base:.1f} s = "
           f"{(fastest_checked - fastest_base) / fastest_base:+.1%}")

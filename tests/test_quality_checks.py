@@ -126,7 +126,7 @@ def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
 
 
 def test_files_are_checked_until_they_pass(db, tmp_path):
-    from orchestration.quality.checks import check_raw
+    from orchestration.quality.checks import check_raw, raw_checks
 
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
@@ -136,7 +136,14 @@ def test_files_are_checked_until_they_pass(db, tmp_path):
     load(db, tmp_path)
     sources = ["counties", "institutions", "settlement"]
 
-    first = check_raw(sources, "run-1")
+    checks, yielded = raw_checks(sources, "run-1"), []
+    while True:  # each outcome is yielded once, as soon as its suites are validated
+        try:
+            yielded.append(next(checks))
+        except StopIteration as done:
+            first = done.value
+            break
+    assert sorted(map(id, yielded)) == sorted(map(id, first.outcomes)) and len(yielded) == 3 * len(sources)
     failed = outcome(first, "settlement", "expectations")
     assert failed.files == ["settlement/2024-01.csv", "settlement/2024-02.csv"]
     assert sorted((f.load.file, f.expectation, f.unexpected_count) for f in failed.failures) == \

@@ -126,7 +126,7 @@ def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
 
 
 def test_files_are_checked_until_they_pass(db, tmp_path):
-    from orchestration.quality.checks import check_raw, raw_checks
+    from orchestration.quality.checks import check_raw, raw_checks, run_to_end
 
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
@@ -136,13 +136,8 @@ def test_files_are_checked_until_they_pass(db, tmp_path):
     load(db, tmp_path)
     sources = ["counties", "institutions", "settlement"]
 
-    checks, yielded = raw_checks(sources, "run-1"), []
-    while True:  # each outcome is yielded once, as soon as its suites are validated
-        try:
-            yielded.append(next(checks))
-        except StopIteration as done:
-            first = done.value
-            break
+    yielded = []  # each outcome is yielded once, as soon as its suites are validated
+    first = run_to_end(raw_checks(sources, "run-1"), yielded.append)
     assert sorted(map(id, yielded)) == sorted(map(id, first.outcomes)) and len(yielded) == 3 * len(sources)
     failed = outcome(first, "settlement", "expectations")
     assert failed.files == ["settlement/2024-01.csv", "settlement/2024-02.csv"]

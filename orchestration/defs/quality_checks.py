@@ -22,7 +22,7 @@ import dagster as dg
 from orchestration.defs.raw_assets import raw_key
 from orchestration.quality.checks import (FCT_CHECK, Checks, Outcome, Report, describe, fct_settlements_checks,
                                           raw_checks)
-from orchestration.quality.gx_context import data_docs_dir, import_in_background
+from orchestration.quality.gx_context import data_docs_index, import_in_background
 from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES
 
@@ -78,7 +78,7 @@ def _result(outcome: Outcome, key: dg.AssetCheckKey) -> dg.AssetCheckResult:
     metadata = {"files_checked": len(outcome.files),
                 "seconds_per_suite": {suite: round(seconds, 2) for suite, seconds in outcome.seconds.items()}}
     if outcome.files:
-        metadata["data_docs"] = dg.MetadataValue.path(str(data_docs_dir() / "index.html"))
+        metadata["data_docs"] = dg.MetadataValue.path(str(data_docs_index()))
     if outcome.failures:
         metadata["failures"] = dg.MetadataValue.md(_table(outcome.failures))
         metadata["failed_files"] = sorted({f.load.file for f in outcome.failures})

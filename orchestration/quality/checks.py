@@ -32,7 +32,7 @@ from typing import Callable, Generator, Iterator
 
 from orchestration.quality.batches import (VALIDATIONS_AT_A_TIME, Finding, Load, ensure_tables, fill_batch,
                                            pending_loads, quality_lock, record)
-from orchestration.quality.gx_context import DATASOURCE, data_docs_dir, get_context
+from orchestration.quality.gx_context import DATASOURCE, data_docs_dir, data_docs_index, get_context
 from orchestration.quality.suites import Suite, all_suites
 from orchestration.warehouse import connect
 
@@ -105,10 +105,11 @@ def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
     return run_to_end(fct_settlements_checks(run_id, url))
 
 
-def run_to_end(checks: Checks) -> Report:
+def run_to_end(checks: Checks, each: Callable[[Outcome], object] = lambda outcome: None) -> Report:
+    """The report at the end of `checks`, after calling `each` on every outcome yielded."""
     while True:
         try:
-            next(checks)
+            each(next(checks))
         except StopIteration as done:
             return done.value
 
@@ -185,7 +186,7 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
         report.timings["data_docs"] = time.perf_counter() - clock
     else:  # nothing downstream reads this step's pages: render them while the run goes on
         threading.Thread(target=_build_data_docs, args=(context, run_name, index), name="data-docs").start()
-    report.data_docs = data_docs_dir() / "index.html"
+    report.data_docs = data_docs_index()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -83,6 +83,10 @@ def data_docs_dir() -> Path:
     return yibao_home() / "data_docs"
 
 
+def data_docs_index() -> Path:
+    return data_docs_dir() / "index.html"
+
+
 def get_context(url: str | None = None):
     """The file context, connected to the warehouse (or `url`), writing under YIBAO_HOME.
 

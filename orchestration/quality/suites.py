@@ -129,10 +129,11 @@ def _reversal_known() -> Rule:
     The reversals of the batch are found once, through the partial index on reversals
     (raw_schema.py), and their ids kept in an array: the rows that are not reversals (nearly
     all) skip the test, and the query stays parallel, which a correlated subquery would not."""
-    unknown = ("array(select u.settlement_id from raw.settlement u "
-               f"where u.reversal_of is not null and {_batch_filter(SETTLEMENT, 'u')} and not exists ("
-               "select from raw.settlement k where k.settlement_id = u.reversal_of))")
-    return Rule("reversed_settlement_known", f"r.reversal_of is null or r.settlement_id <> all({unknown})",
+    column, key = SETTLEMENT.refers_to_own_key  # reversal_of, settlement_id
+    unknown = (f"array(select u.{key} from raw.settlement u "
+               f"where u.{column} is not null and {_batch_filter(SETTLEMENT, 'u')} and not exists ("
+               f"select from raw.settlement k where k.{key} = u.{column}))")
+    return Rule("reversed_settlement_known", f"r.{column} is null or r.{key} <> all({unknown})",
                 "a reversal names a settlement already loaded", WARNING)
 
 

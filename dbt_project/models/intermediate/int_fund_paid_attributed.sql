@@ -42,12 +42,18 @@ paid as not materialized (  -- read twice: let each reader scan in parallel
 
 ),
 
+spells as not materialized (  -- read twice: each join reads the table itself
+
+    select * from {{ ref('int_enrollment_spells') }}
+
+),
+
 single_spell_persons as (
 
     -- most persons have one spell: a hash join, no sort
     select paid.*, spells.county_code, spells.scheme, spells.category
     from paid
-    inner join {{ ref('int_enrollment_spells') }} as spells
+    inner join spells
         on spells.person_key = paid.person_key
     where spells.person_spells = 1
 
@@ -59,7 +65,7 @@ multi_spell_persons as (
     select distinct on (paid.person_key, paid.settlement_month)
         paid.*, spells.county_code, spells.scheme, spells.category
     from paid
-    inner join {{ ref('int_enrollment_spells') }} as spells
+    inner join spells
         on spells.person_key = paid.person_key
         and spells.person_spells > 1
     cross join lateral (

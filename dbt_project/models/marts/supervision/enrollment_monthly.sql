@@ -16,6 +16,18 @@
 
 with
 
+spells as (
+
+    select * from {{ ref('int_enrollment_spells') }}
+
+),
+
+counties as (
+
+    select * from {{ ref('dim_counties') }}
+
+),
+
 months as (
 
     select month, month_end_date from {{ ref('dim_months') }}
@@ -41,7 +53,7 @@ spell_events as (
         count(*) filter (where events.kind = 'end') as ended,
         count(*) filter (where events.kind = 'stop') as stopped
 
-    from {{ ref('int_enrollment_spells') }} as spells
+    from spells
     cross join lateral (
         values
             ('start', date_trunc('month', spells.start_date)::date),
@@ -128,7 +140,7 @@ final as (
             / nullif(counted.insured_persons, 0))::numeric(18, 2) as fund_expenditure_per_insured
 
     from counted
-    left join {{ ref('dim_counties') }} as counties on counties.county_code = counted.county_code
+    left join counties on counties.county_code = counted.county_code
     left join spell_events as events
         on events.county_code = counted.county_code and events.scheme = counted.scheme
         and events.category = counted.category and events.month = counted.month

@@ -26,16 +26,28 @@
 
 with
 
+loaded_inspections as (
+
+    select * from {{ ref('stg_raw__inspection') }}
+
+),
+
+institutions as (
+
+    select * from {{ ref('dim_institutions') }}
+
+),
+
 inspections as (
 
     select
-        inspections.*,
+        loaded_inspections.*,
         institutions.county_code,
         institutions.institution_type
 
-    from {{ ref('stg_raw__inspection') }} as inspections
-    inner join {{ ref('dim_institutions') }} as institutions
-        on institutions.institution_code = inspections.institution_code
+    from loaded_inspections
+    inner join institutions
+        on institutions.institution_code = loaded_inspections.institution_code
 
 ),
 

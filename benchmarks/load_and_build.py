@@ -26,7 +26,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from orchestration import warehouse
-from orchestration.dbt_project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.dbt_project import BUILD_ARGS, DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.generator import generate, persons_for_settlements
 from orchestration.loading import discover, load_file, load_files
 from orchestration.raw_schema import ensure_schemas
@@ -96,7 +96,7 @@ def load(url: str, root: Path, months: list[str]) -> tuple[int, float, float]:
 def dbt_build(url: str) -> float:
     warehouse.export_dbt_env(url)
     started = time.perf_counter()
-    subprocess.run([DBT_EXECUTABLE, "build", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+    subprocess.run([DBT_EXECUTABLE, *BUILD_ARGS, "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
                    cwd=DBT_PROJECT_DIR, check=True)
     return time.perf_counter() - started
 

@@ -5,7 +5,7 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import BUILD_ARGS, dbt_project
 from orchestration.warehouse import export_dbt_env
 
 
@@ -29,6 +29,6 @@ class DbtBuildConfig(dg.Config):
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=YibaoTranslator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    """Build and test the staging, intermediate and mart models (`dbt build`)."""
+    """Build and test the staging, intermediate and mart models (`dbt build`, unit tests aside)."""
     export_dbt_env()
-    yield from dbt.cli(["build", *(["--full-refresh"] if config.full_refresh else [])], context=context).stream()
+    yield from dbt.cli([*BUILD_ARGS, *(["--full-refresh"] if config.full_refresh else [])], context=context).stream()

@@ -32,6 +32,7 @@ from orchestration.loading.validation_sql import (
     already_loaded_sql,
     checked_sql,
     dangling_references_sql,
+    duplicate_keys_sql,
     insert_valid_sql,
     quarantine_sql,
 )
@@ -107,6 +108,8 @@ def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Pa
         with conn.transaction():
             landed = _land(conn, landing)
             conn.execute(checked_sql(source, month, landed))
+            if source.key:
+                conn.execute(duplicate_keys_sql(source))
             previous_committed.wait()
             load_id = conn.execute("select nextval('audit.file_loads_load_id_seq')").fetchone()[0]
             counts = _replace_rows(conn, source, landed, Batch(file, load_id, month))

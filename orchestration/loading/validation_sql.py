@@ -4,11 +4,10 @@ A file goes through two steps. `checked_sql` takes its landed fields, rewrites d
 YYYYMMDD or YYYY/M/D to ISO form, checks types and enumerations, casts and applies the source's
 row rules, naming the first reason that applies, and `duplicate_keys_sql` marks the repeated
 keys of the file; this needs no other file, so the loader checks the next file while the
-previous one is committed. Then,
-in file order, `dangling_references_sql` marks reversals of settlements that were never loaded,
-`insert_valid_sql` inserts the valid rows into `raw.<source>` (when a key turns out to be loaded
-by another file, `already_loaded_sql` marks those rows first), and `quarantine_sql` inserts the
-others into `quarantine.<source>`.
+previous one is committed. Then, in file order, `dangling_references_sql` marks reversals of
+settlements that were never loaded, `insert_valid_sql` inserts the valid rows into
+`raw.<source>` (when a key turns out to be loaded by another file, `already_loaded_sql` marks
+those rows first), and `quarantine_sql` inserts the others into `quarantine.<source>`.
 The file, load id and month are inlined as literals: the statement has no parameters, so the
 `%` of its `format()` calls need no escaping.
 """
@@ -240,8 +239,9 @@ def duplicate_keys_sql(source: Source) -> str:
     """SQL that marks the valid checked rows whose key (all columns required) an earlier line of
     the file has: the first line keeps the key.
 
-    The repeated keys are found by hashing the keys alone; numbering the rows of each key with a
-    window function sorted the whole typed rows, and took 40 % of the check of a file.
+    The repeated keys are found by hashing the keys alone (0.55 s for a month of 868,000
+    settlements); numbering the rows of each key with a window function sorted the whole typed
+    rows, on disk, and cost 1.4 s of that month's 7-8 s check.
     """
     key = ", ".join(source.key)
     match = " and ".join(f"c.{k} = d.{k}" for k in source.key)

@@ -1,33 +1,7 @@
 -- The screening rules of suspicious_settlements (篩查規則目錄): one row per rule_id, with the
--- effective values of its policy parameters. The rule models are
--- models/intermediate/suspicious/int_suspicious__<rule_id>.sql.
+-- effective values of its policy parameters, from the catalogue in macros/screening_rules.sql.
 
-{% set rules = [
-    ('ci_high_cost', '大病保險高額費用病例',
-     'a settlement with critical_illness_paid >= ci_high_cost_threshold',
-     'critical_illness_paid, yuan', ['ci_high_cost_threshold']),
-    ('readmission', '分解住院(同診斷再入院)',
-     'stay B when the same person has another stay A with 0 <= B.admission_date - A.discharge_date <= readmission_days and the same first three characters of diagnosis_code',
-     'the smallest such gap, days', ['readmission_days']),
-    ('overlapping_stays', '住院時間重疊',
-     'both stays A and B of one person when A.admission_date < B.discharge_date and B.admission_date < A.discharge_date',
-     'number of other stays it overlaps', []),
-    ('frequent_admissions', '住院頻次較高',
-     'every stay of a person with at least frequent_admission_stays stays settled in the same half-year',
-     "the person's stays in the half-year", ['frequent_admission_stays']),
-    ('same_day_admissions', '入院時間集中',
-     'every stay admitted at an institution on a day with at least same_day_admissions_min admissions there and at least same_day_admissions_ratio times its mean daily admissions',
-     'admissions at the institution that day', ['same_day_admissions_min', 'same_day_admissions_ratio']),
-    ('near_identical_amounts', '出院金額接近',
-     'stays of an institution and settlement month whose total_cost falls in one band of relative width near_identical_band holding at least near_identical_min_stays stays and at least near_identical_min_share of its stays of the month',
-     'stays in the band', ['near_identical_band', 'near_identical_min_stays', 'near_identical_min_share']),
-    ('long_stay', '疑似掛床住院(住院天數超常)',
-     'a stay with bed-days >= long_stay_ratio times the peer median and cost per bed-day <= long_stay_daily_cost_ratio times the peer median (peers: same institution type and level, same 3-character diagnosis, at least long_stay_min_peer_stays stays)',
-     'bed-days of the stay', ['long_stay_ratio', 'long_stay_daily_cost_ratio', 'long_stay_min_peer_stays']),
-    ('diabetes_drug_cost', '糖尿病門診藥品費用超年度限額',
-     "special-outpatient settlements with a diabetes diagnosis (E10-E14) from the one at which the person's drug cost of such settlements in the calendar year exceeds diabetes_drug_cost_cap",
-     "the person's running drug cost of the year, yuan", ['diabetes_drug_cost_cap']),
-] %}
+{% set rules = screening_rules() %}
 
 with
 

@@ -6,10 +6,7 @@
 --   due_date        detected_month + 3 months
 --   is_past_due     due_date before the latest data month (dim_months)
 
-{% set rules = [
-    'ci_high_cost', 'readmission', 'overlapping_stays', 'frequent_admissions',
-    'same_day_admissions', 'near_identical_amounts', 'long_stay', 'diabetes_drug_cost',
-] %}
+{% set rules = screening_rules() | map(attribute=0) | list %}
 
 with
 

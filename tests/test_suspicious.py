@@ -246,3 +246,15 @@ def test_reasons_name_the_measures_in_both_languages(handmade):
     assert "(R5B)" in reasons["readmission:R5C"] and "stay R5B" in reasons["readmission:R5C"]
     assert "20天" in reasons["long_stay:LH"] and "20 bed-days" in reasons["long_stay:LH"]
     assert "30000.00元" in reasons["ci_high_cost:CI1"] and "30000.00 yuan" in reasons["ci_high_cost:CI1"]
+
+
+def test_the_rule_catalogue_lists_every_rule_with_its_effective_parameters(handmade):
+    catalogue = handmade.execute("select rule_id, rule_name, parameters from marts.suspicious_rules").fetchall()
+    by_rule = {rule_id: (name, parameters) for rule_id, name, parameters in catalogue}
+    assert len(catalogue) == len(by_rule) == 8
+    assert by_rule["readmission"] == ("分解住院(同診斷再入院)", "readmission_days=15")
+    assert by_rule["overlapping_stays"][1] == ""
+    assert by_rule["near_identical_amounts"][1] == (
+        "near_identical_band=0.02, near_identical_min_stays=5, near_identical_min_share=0.2")
+    flagged = {rule_id for (rule_id,) in handmade.execute("select distinct rule_id from marts.suspicious_settlements")}
+    assert flagged == set(by_rule)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import time
 from functools import partial
 from pathlib import Path
@@ -26,7 +25,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from orchestration import warehouse
-from orchestration.dbt_project import BUILD_ARGS, DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.dbt_project import BUILD_ARGS, run_dbt
 from orchestration.generator import generate, persons_for_settlements
 from orchestration.loading import discover, load_file, load_files
 from orchestration.raw_schema import ensure_schemas
@@ -96,8 +95,7 @@ def load(url: str, root: Path, months: list[str]) -> tuple[int, float, float]:
 def dbt_build(url: str) -> float:
     warehouse.export_dbt_env(url)
     started = time.perf_counter()
-    subprocess.run([DBT_EXECUTABLE, *BUILD_ARGS, "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-                   cwd=DBT_PROJECT_DIR, check=True)
+    run_dbt(*BUILD_ARGS, "--quiet", check=True)
     return time.perf_counter() - started
 
 

@@ -24,6 +24,13 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 
+def run_dbt(*args: str, **run_options) -> subprocess.CompletedProcess:
+    """The virtualenv's dbt with `args`, on this project and its profile (`subprocess.run`
+    options as given); the connection comes from the environment (warehouse.export_dbt_env)."""
+    return subprocess.run([DBT_EXECUTABLE, *args, "--profiles-dir", str(DBT_PROJECT_DIR)],
+                          cwd=DBT_PROJECT_DIR, **run_options)
+
+
 def ensure_manifest() -> Path:
     """Parse the dbt project when its manifest is missing or older than any project file.
 
@@ -36,6 +43,5 @@ def ensure_manifest() -> Path:
     newest = max(p.stat().st_mtime for p in sources)
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         export_dbt_env()
-        subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-                       cwd=DBT_PROJECT_DIR, check=True)
+        run_dbt("parse", "--quiet", check=True)
     return manifest

@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-from pathlib import Path
 from unittest.mock import patch
 
-from orchestration.dbt_project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.dbt_project import run_dbt
 from orchestration.warehouse import export_dbt_env
-
-
-def dbt(target: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [DBT_EXECUTABLE, *args, "--target-path", str(target), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
-    )
 
 
 def test_every_dbt_unit_test_passes(db, warehouse_url, tmp_path):
     with patch.dict(os.environ):
         export_dbt_env(warehouse_url)
-        built = dbt(tmp_path, "run", "--empty")
+        built = run_dbt("run", "--empty", "--target-path", str(tmp_path), capture_output=True, text=True)
         assert built.returncode == 0, built.stdout
-        tested = dbt(tmp_path, "test", "--select", "test_type:unit")
+        tested = run_dbt("test", "--select", "test_type:unit", "--target-path", str(tmp_path),
+                         capture_output=True, text=True)
 
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     results = json.loads((tmp_path / "run_results.json").read_text())["results"]

@@ -126,7 +126,7 @@ def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
 
 
 def test_files_are_checked_until_they_pass(db, tmp_path):
-    from orchestration.quality.checks import check_raw, raw_checks, run_to_end
+    from orchestration.quality.checks import raw_checks, run_to_end
 
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
@@ -148,16 +148,16 @@ def test_files_are_checked_until_they_pass(db, tmp_path):
     assert outcome(first, "counties", "expectations").passed
     assert first.data_docs.is_file()
 
-    again = check_raw(sources, "run-2")  # same data: February is still pending, and still fails
+    again = run_to_end(raw_checks(sources, "run-2"))  # same data: February is still pending, and still fails
     assert outcome(again, "settlement", "expectations").files == ["settlement/2024-02.csv"]
     assert not outcome(again, "settlement", "expectations").passed
 
     write_csv(february, "settlement", [settlement("S3", settlement_date="2024-02-01")])  # re-delivered
     load(db, tmp_path)
-    fixed = check_raw(sources, "run-3")
+    fixed = run_to_end(raw_checks(sources, "run-3"))
     assert outcome(fixed, "settlement", "expectations").files == ["settlement/2024-02.csv"]
     assert all(o.passed for o in fixed.outcomes)
-    assert all(not o.files for o in check_raw(sources, "run-4").outcomes)
+    assert all(not o.files for o in run_to_end(raw_checks(sources, "run-4")).outcomes)
 
     recorded = db.execute("""select run_id, file, count(*) filter (where not passed), count(*)
                              from audit.quality_checks where suite = 'settlement' group by 1, 2 order by 1, 2""")
@@ -171,7 +171,7 @@ def test_files_are_checked_until_they_pass(db, tmp_path):
 
 
 def test_volume_and_quarantine_share_are_warnings(db, tmp_path):
-    from orchestration.quality.checks import check_raw
+    from orchestration.quality.checks import raw_checks, run_to_end
 
     write_reference(tmp_path)
     # January, the first month, is no baseline: February's 120 rows against its 400 are not flagged
@@ -183,7 +183,7 @@ def test_volume_and_quarantine_share_are_warnings(db, tmp_path):
     write_csv(tmp_path / "settlement" / "2024-04.csv", "settlement", april)
     load(db, tmp_path)
 
-    report = check_raw(["counties", "institutions", "settlement"], "run-1")
+    report = run_to_end(raw_checks(["counties", "institutions", "settlement"], "run-1"))
     warnings = outcome(report, "settlement", "warnings")
     assert not warnings.blocking
     assert sorted((f.load.file, f.expectation.split(" ")[0]) for f in warnings.failures) == \
@@ -193,7 +193,7 @@ def test_volume_and_quarantine_share_are_warnings(db, tmp_path):
 
 
 def test_a_reversal_of_a_settlement_delivered_again_without_it_is_a_warning(db, tmp_path):
-    from orchestration.quality.checks import check_raw
+    from orchestration.quality.checks import raw_checks, run_to_end
 
     def reversal(settlement_id: str, reversed_id: str, settlement_date: str) -> dict:
         row = settlement(reversed_id, settlement_date=settlement_date)
@@ -210,14 +210,14 @@ def test_a_reversal_of_a_settlement_delivered_again_without_it_is_a_warning(db, 
     write_csv(january, "settlement", [settlement("S2")])  # re-delivered without S1
     load(db, tmp_path)
 
-    report = check_raw(["counties", "institutions", "settlement"], "run-1")
+    report = run_to_end(raw_checks(["counties", "institutions", "settlement"], "run-1"))
     assert outcome(report, "settlement", "warnings").describe() == \
            "settlement/2024-02.csv: a reversal names a settlement already loaded (1 row: line 3)"
     assert outcome(report, "settlement", "expectations").passed
 
 
 def test_the_settlement_fact_is_reconciled_with_raw_per_month(db, tmp_path):
-    from orchestration.quality.checks import check_fct_settlements
+    from orchestration.quality.checks import fct_settlements_checks, run_to_end
 
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
@@ -229,7 +229,7 @@ def test_the_settlement_fact_is_reconciled_with_raw_per_month(db, tmp_path):
                          assistance_paid, account_paid, cash_paid
                   from raw.settlement where settlement_id <> 'S2'""")  # January lacks a settlement
 
-    report = check_fct_settlements("run-1")
+    report = run_to_end(fct_settlements_checks("run-1"))
     failures = report.outcomes[0].failures
     assert report.outcomes[0].files == ["settlement/2024-01.csv", "settlement/2024-02.csv"]
     assert {(f.load.file, f.expectation) for f in failures} == {

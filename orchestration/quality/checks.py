@@ -3,8 +3,8 @@
 `raw_checks` validates what the raw assets loaded (a suite per source plus `file_loads`);
 `fct_settlements_checks` reconciles the settlement fact with raw after dbt. Both yield their
 outcomes as they are known, for the Dagster asset checks to report them while other suites are
-still validated (orchestration/defs/quality_checks.py), and end with a `Report`; `check_raw`
-and `check_fct_settlements` return the report only.
+still validated (orchestration/defs/quality_checks.py), and end with a `Report`
+(`run_to_end` runs them and returns it).
 
 | check | on | from | severity |
 | --- | --- | --- | --- |
@@ -93,16 +93,6 @@ def describe(finding: Finding) -> str:
     if "exception" in details:
         text += f" (error: {details['exception']})"
     return text
-
-
-def check_raw(sources: list[str], run_id: str, url: str | None = None, index: bool = True) -> Report:
-    """`raw_checks`, run to the end."""
-    return run_to_end(raw_checks(sources, run_id, url, index))
-
-
-def check_fct_settlements(run_id: str, url: str | None = None) -> Report:
-    """`fct_settlements_checks`, run to the end."""
-    return run_to_end(fct_settlements_checks(run_id, url))
 
 
 def run_to_end(checks: Checks, each: Callable[[Outcome], object] = lambda outcome: None) -> Report:

@@ -4,16 +4,19 @@
 
 with
 
-settlements as (
-
-    select settlement_id, institution_code, person_key, settlement_month, critical_illness_paid
-    from {{ ref('int_settlements_screened_effective') }}
-
-),
-
 parameters as (
 
     {{ select_policy_parameters(['ci_high_cost_threshold']) }}
+
+),
+
+settlements as (
+
+    -- the threshold as a scalar subquery filters the scan, before the effective settlements'
+    -- anti-join with the reversals (a few hundred rows of a million reach it)
+    select settlement_id, institution_code, person_key, settlement_month, critical_illness_paid
+    from {{ ref('int_settlements_screened_effective') }}
+    where critical_illness_paid >= (select ci_high_cost_threshold from parameters)
 
 ),
 
@@ -33,7 +36,6 @@ flagged as (
 
     from settlements
     cross join parameters
-    where settlements.critical_illness_paid >= parameters.ci_high_cost_threshold
 
 )
 

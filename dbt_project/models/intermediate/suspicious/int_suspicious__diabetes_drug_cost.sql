@@ -25,13 +25,13 @@ parameters as (
 
 over_the_cap as (
 
-    -- the running sum only grows (no negative cost outside reversals): only the persons and
-    -- years whose total exceeds the cap need it, a few of all
-    select settlements.person_key, settlements.year
+    -- the running sum only grows (no negative cost outside reversals): only the persons whose
+    -- total of a year exceeds the cap need it, a few of all. The cap as a scalar subquery keeps
+    -- the grouping by person and year alone.
+    select person_key
     from settlements
-    cross join parameters
-    group by settlements.person_key, settlements.year, parameters.diabetes_drug_cost_cap
-    having sum(settlements.drug_cost) > parameters.diabetes_drug_cost_cap
+    group by person_key, year
+    having sum(drug_cost) > (select diabetes_drug_cost_cap from parameters)
 
 ),
 
@@ -45,16 +45,10 @@ running as (
             rows between unbounded preceding and current row
         ) as year_drug_cost
 
-    from (
-        -- joined apart from the window (offset 0), so the few persons over the cap are picked
-        -- by a hash join, not by sorting every diabetes settlement for a merge join
-        select settlements.*
-        from settlements
-        inner join over_the_cap
-            on over_the_cap.person_key = settlements.person_key
-            and over_the_cap.year = settlements.year
-        offset 0
-    ) as settlements
+    from settlements
+    -- a semi-join hashes the few persons; an inner join on person and year was planned as a
+    -- hash of every diabetes settlement instead. Their years under the cap are not flagged.
+    where settlements.person_key in (select person_key from over_the_cap)
 
 ),
 

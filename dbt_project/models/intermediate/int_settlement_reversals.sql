@@ -1,17 +1,20 @@
-{{ config_following_months('fct_settlements', indexes=[{'columns': ['reversal_of']}]) }}
+{{ config_following_months('stg_raw__settlement', indexes=[{'columns': ['reversal_of']}]) }}
 
--- Reversal rows of the settlement fact (沖正): which settlement each reverses. A few per cent of
--- the settlements; what decides that a settlement is effective (int_settlements_screened_effective,
+-- Reversal rows of the settlements (沖正): which settlement each reverses. A few per cent of the
+-- settlements; what decides that a settlement is effective (int_settlements_screened_effective,
 -- institution_indicators_half_year) without scanning the fact. Incremental by month like
--- fct_settlements (macros delete_stale_months, where_month_changed).
+-- fct_settlements (macros delete_stale_months, where_month_changed), from the landed rows as the
+-- fact is: built beside the fact, not after it, which keeps the fact off the screening rules'
+-- chain of models (this table and int_settlements_screened, int_stays_effective,
+-- suspicious_settlements).
 
 with
 
 settlements as (
 
     select settlement_id, reversal_of, is_reversal, settlement_month, _load_id
-    from {{ ref('fct_settlements') }}
-    {{ where_month_changed('settlement_month', ref('fct_settlements')) }}
+    from {{ ref('stg_raw__settlement') }}
+    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
 
 ),
 

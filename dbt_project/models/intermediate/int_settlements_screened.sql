@@ -1,19 +1,20 @@
-{{ config_following_months('fct_settlements', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
+{{ config_following_months('stg_raw__settlement', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
 
 -- The settlements the screening rules and the stay indicators look at one by one (about a tenth
 -- of the fact): settlements that are not reversals and are an inpatient stay, carry a
 -- critical-illness insurance payment (rule ci_high_cost; its threshold is positive) or are a
 -- diabetes special-outpatient visit (rule diabetes_drug_cost). Reversed ones are still here:
 -- int_settlements_screened_effective drops them. Incremental by month like fct_settlements, so
--- a new month costs a pass over that month only.
+-- a new month costs a pass over that month only. From the landed rows, with the fact's person
+-- pseudonym and half-year: built beside the fact, not after it, like int_settlement_reversals.
 
 with
 
 settlements as (
 
     select *
-    from {{ ref('fct_settlements') }}
-    {{ where_month_changed('settlement_month', ref('fct_settlements')) }}
+    from {{ ref('stg_raw__settlement') }}
+    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
 
 ),
 
@@ -21,7 +22,7 @@ screened as (
 
     select
         settlement_id,
-        person_key,
+        {{ pseudonymize('person_id') }} as person_key,
         institution_code,
         scheme,
         visit_type,
@@ -29,7 +30,7 @@ screened as (
         discharge_date,
         settlement_date,
         settlement_month,
-        half_year,
+        {{ half_year('settlement_date') }} as half_year,
         diagnosis_code,
         total_cost,
         drug_cost,

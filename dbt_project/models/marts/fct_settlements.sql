@@ -9,8 +9,9 @@
 -- appends the months the fact does not hold (macro where_month_changed). Other months are not
 -- touched. Finding those months costs a few index probes per month (macro month_load_ids), not
 -- a scan of either table. `dbt build --full-refresh` rebuilds everything (needed after a column
--- change: on_schema_change is `fail`). The month-incremental models downstream follow the fact
--- the same way; the test months_follow_source checks each one's months against its source.
+-- change: on_schema_change is `fail`). The other month-incremental models follow their source
+-- (the landed rows, or this fact) the same way; the test months_follow_source checks each one's
+-- months against its source.
 -- settlement_id is kept unique by a unique index built after the bulk insert rather than a
 -- primary-key constraint, which dbt would create before it (3× slower at 10M rows).
 

@@ -1,8 +1,9 @@
 -- Settlements (結算) as loaded: one row per valid settlement, reversals included.
 -- The loader guarantees settlement_date falls in the file's month, so settlement_month is the
 -- file's month `_month` (indexed in raw, which keeps month filters through this view cheap).
--- person_id stays here: the keyed pseudonym is computed in the materialized fact, never in a
--- view (a view's definition would expose the key).
+-- person_id stays here: the keyed pseudonym is computed in the tables that read this view (the
+-- fact, int_settlements_screened, int_fund_paid_by_person_month), never in a view (a view's
+-- definition would expose the key).
 
 select
     settlement_id,

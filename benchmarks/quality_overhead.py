@@ -14,9 +14,8 @@ directory (generated once by benchmarks/load_and_build.py), each run in a new Py
 ever slows a run down). It prints the seconds of every kind of step and the overhead on the
 load time: (loads + raw checks in 2 − loads in 1) ÷ loads in 1. On a shared machine whose speed
 drifts between runs, that figure moves with the drift; each checked run's check step ÷ its own
-loads does not, and is printed too. The first reads of freshly loaded rows are slower
-(PostgreSQL sets hint bits): the checks take that cost from dbt, so the whole run's difference
-is printed as well.
+loads does not, and is printed too, with the difference the checks make to the whole run
+(loads, checks and dbt).
 """
 
 from __future__ import annotations

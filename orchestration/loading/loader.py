@@ -62,7 +62,9 @@ class FileLoad:
 def load_file(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
               month: str | None = None) -> FileLoad:
     """Load `path` (a file of `source`, of `month` when monthly) and record it in the audit."""
-    return _load(conn, source, path, landing_root, month, previous_committed=_NOTHING_TO_WAIT_FOR)
+    load = _load(conn, source, path, landing_root, month, previous_committed=_NOTHING_TO_WAIT_FOR)
+    _read_back(conn, source, load)
+    return load
 
 
 Connect = Callable[[], AbstractContextManager[psycopg.Connection]]
@@ -82,9 +84,12 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
             with connect() as conn:
                 conn.execute(f"set temp_buffers = '{_TEMP_BUFFERS}'")
                 previous = committed[index - 1] if index else _NOTHING_TO_WAIT_FOR
-                return _load(conn, source, path, landing_root, month, previous)
+                loaded = _load(conn, source, path, landing_root, month, previous)
+                committed[index].set()  # the next file's rows are routed while these are read back
+                _read_back(conn, source, loaded)
+                return loaded
         finally:
-            committed[index].set()
+            committed[index].set()  # also when this load failed
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"load-{source.name}") as pool:
         # Tasks start in submission order, so the file a task waits for is always running.
@@ -121,6 +126,25 @@ def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Pa
                         seconds=time.perf_counter() - clock)
         _record(conn, load, started, sha256 or getattr(problem, "sha256", None))
     return load
+
+
+def _read_back(conn: psycopg.Connection, source: Source, load: FileLoad) -> None:
+    """Read the rows just committed once, through the month index for a monthly source.
+
+    The first read of a committed row sets its commit hint bit, which dirties its page. Done
+    here, it finds the pages still in shared buffers and already dirty: 10-20 ms for a month of
+    80,000 settlements. Left to the first later reader (the data-quality checks, else dbt), it
+    cost the settlement checks of a year at 1M settlements about 0.5 s, and every page was
+    written a second time.
+    """
+    if load.status != "loaded":
+        return
+    with conn.transaction():
+        if source.monthly:
+            conn.execute("set local enable_seqscan = off")  # fresh rows have no statistics yet
+            conn.execute(f"select count(*) from raw.{source.name} where _month = date '{load.month}-01'")
+        else:
+            conn.execute(f"select count(*) from raw.{source.name}")
 
 
 def reject_file(conn: psycopg.Connection, source_name: str, file: str, message: str) -> FileLoad:

@@ -45,6 +45,15 @@ paid as not materialized (  -- read twice: let each reader scan in parallel
 spells as not materialized (  -- read twice: each join reads the table itself
 
     select * from {{ ref('int_enrollment_spells') }}
+    {% if is_incremental() -%}
+    -- the spells of the persons attributed, about a fifth of all in a new month: the joins then
+    -- hash these rather than every spell
+    where person_key in (
+        select person_key from {{ ref('int_fund_paid_by_person_month') }} where {{ in_changed_months }}
+        union all
+        {{ persons_with_new_spells(ref('int_enrollment_spells')) }}
+    )
+    {%- endif %}
 
 ),
 

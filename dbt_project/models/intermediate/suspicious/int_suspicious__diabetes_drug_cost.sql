@@ -6,7 +6,7 @@
 
 with
 
-settlements as not materialized (  -- read twice: let each reader scan the table in parallel
+settlements as (
 
     select
         settlement_id, institution_code, person_key, settlement_month, settlement_date,
@@ -26,11 +26,15 @@ parameters as (
 over_the_cap as (
 
     -- the running sum only grows (no negative cost outside reversals): only the persons whose
-    -- total of a year exceeds the cap need it, a few of all. The cap as a scalar subquery keeps
-    -- the grouping by person and year alone.
+    -- total of a year exceeds the cap need it, a few of all. Summed over the screened settlements,
+    -- reversed ones included, whose totals are at least the effective ones: a superset of the
+    -- persons, found without the effective view's anti-join with the reversals. The cap as a
+    -- scalar subquery keeps the grouping by person and year alone.
     select person_key
-    from settlements
-    group by person_key, year
+    from {{ ref('int_settlements_screened') }}
+    where visit_type = 'outpatient_special'
+        and {{ is_diabetes('diagnosis_code') }}
+    group by person_key, extract(year from settlement_date)
     having sum(drug_cost) > (select diabetes_drug_cost_cap from parameters)
 
 ),

@@ -7,7 +7,8 @@
 -- Bands: two grids over ln(total_cost), with steps of ln(1 + band), the second shifted by half a
 -- step. Costs in one band differ by less than the band (2 %); costs within half the band (1 %)
 -- of each other always share a band of one of the grids. A stay is flagged when a band of either
--- grid qualifies; figure = the stays in its largest qualifying band. Window functions only.
+-- grid qualifies; figure = the stays in its largest qualifying band. The counts are grouped and
+-- joined back (hash aggregates of a few thousand groups), not window functions over sorted stays.
 
 with
 
@@ -25,65 +26,69 @@ parameters as (
 
 ),
 
-banded as (
+banded as not materialized (  -- read four times: each reader scans the table
 
     select
         stays.*,
         floor(ln(stays.total_cost::float8) / ln(1 + parameters.near_identical_band::float8)) as band_a,
-        floor(ln(stays.total_cost::float8) / ln(1 + parameters.near_identical_band::float8) + 0.5) as band_b,
-        count(*) over (partition by stays.institution_code, stays.settlement_month) as month_stays
+        floor(ln(stays.total_cost::float8) / ln(1 + parameters.near_identical_band::float8) + 0.5) as band_b
 
     from stays
     cross join parameters
 
 ),
 
-band_counts as (
+months as (
 
-    select
-        banded.*,
-        count(*) over grid_a as stays_a,
-        min(total_cost) over grid_a as lowest_a,
-        max(total_cost) over grid_a as highest_a,
-        count(*) over grid_b as stays_b,
-        min(total_cost) over grid_b as lowest_b,
-        max(total_cost) over grid_b as highest_b
-
+    select institution_code, settlement_month, count(*) as month_stays
     from banded
-    window
-        grid_a as (partition by institution_code, settlement_month, band_a),
-        grid_b as (partition by institution_code, settlement_month, band_b)
+    group by institution_code, settlement_month
 
 ),
 
-qualified as (
+{% for grid in ['a', 'b'] %}
+qualifying_{{ grid }} as (
 
-    select
-        band_counts.*,
-        band_counts.stays_a >= parameters.near_identical_min_stays
-            and band_counts.stays_a >= parameters.near_identical_min_share * band_counts.month_stays as qualifies_a,
-        band_counts.stays_b >= parameters.near_identical_min_stays
-            and band_counts.stays_b >= parameters.near_identical_min_share * band_counts.month_stays as qualifies_b
-
-    from band_counts
+    select bands.*, months.month_stays
+    from (
+        select
+            institution_code, settlement_month, band_{{ grid }},
+            count(*) as stays_{{ grid }},
+            min(total_cost) as lowest_{{ grid }},
+            max(total_cost) as highest_{{ grid }}
+        from banded
+        group by institution_code, settlement_month, band_{{ grid }}
+    ) as bands
+    inner join months using (institution_code, settlement_month)
     cross join parameters
+    where bands.stays_{{ grid }} >= parameters.near_identical_min_stays
+        and bands.stays_{{ grid }} >= parameters.near_identical_min_share * months.month_stays
 
 ),
 
+{% endfor %}
 chosen_band as (
 
     select
-        settlement_id,
-        institution_code,
-        person_key,
-        settlement_month,
-        month_stays,
-        case when qualifies_a and (not qualifies_b or stays_a >= stays_b) then stays_a else stays_b end as band_stays,
-        case when qualifies_a and (not qualifies_b or stays_a >= stays_b) then lowest_a else lowest_b end as lowest,
-        case when qualifies_a and (not qualifies_b or stays_a >= stays_b) then highest_a else highest_b end as highest
+        banded.settlement_id,
+        banded.institution_code,
+        banded.person_key,
+        banded.settlement_month,
+        coalesce(a.month_stays, b.month_stays) as month_stays,
+        case when a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) then a.stays_a else b.stays_b end as band_stays,
+        case when a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) then a.lowest_a else b.lowest_b end as lowest,
+        case when a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) then a.highest_a else b.highest_b end as highest
 
-    from qualified
-    where qualifies_a or qualifies_b
+    from banded
+    left join qualifying_a as a
+        on a.institution_code = banded.institution_code
+        and a.settlement_month = banded.settlement_month
+        and a.band_a = banded.band_a
+    left join qualifying_b as b
+        on b.institution_code = banded.institution_code
+        and b.settlement_month = banded.settlement_month
+        and b.band_b = banded.band_b
+    where a.stays_a is not null or b.stays_b is not null
 
 ),
 

@@ -33,6 +33,7 @@ from orchestration.loading.validation_sql import (
     checked_sql,
     dangling_references_sql,
     duplicate_keys_sql,
+    file_rows_sql,
     insert_valid_sql,
     quarantine_sql,
 )
@@ -140,11 +141,8 @@ def _read_back(conn: psycopg.Connection, source: Source, load: FileLoad) -> None
     if load.status != "loaded":
         return
     with conn.transaction():
-        if source.monthly:
-            conn.execute("set local enable_seqscan = off")  # fresh rows have no statistics yet
-            conn.execute(f"select count(*) from raw.{source.name} where _month = date '{load.month}-01'")
-        else:
-            conn.execute(f"select count(*) from raw.{source.name}")
+        conn.execute("set local enable_seqscan = off")  # a month: its index (fresh rows have no statistics)
+        conn.execute(f"select count(*) from raw.{source.name} where {file_rows_sql(source, load.month)}")
 
 
 def reject_file(conn: psycopg.Connection, source_name: str, file: str, message: str) -> FileLoad:
@@ -188,7 +186,7 @@ def _replace_rows(conn: psycopg.Connection, source: Source, landed: Landed,
                   batch: Batch) -> tuple[int, int, int]:
     """Drop the rows the checked file replaces, apply the rules across files and route each of
     its rows; returns (rows read, loaded, quarantined)."""
-    scope = f"_month = {batch.month_sql}" if source.monthly else "true"
+    scope = file_rows_sql(source, batch.month)
     conn.execute(f"delete from raw.{source.name} where {scope}")
     conn.execute(f"delete from quarantine.{source.name} where {scope}")
     if source.refers_to_own_key:

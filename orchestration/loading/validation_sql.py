@@ -93,6 +93,16 @@ def _cast(column: Column) -> str:
     return casts.get(column.kind, v)
 
 
+def _month_literal(month: str | None) -> str:
+    return f"date '{month}-01'" if month else "null::date"
+
+
+def file_rows_sql(source: Source, month: str | None) -> str:
+    """The condition on `raw.<source>` (or `quarantine.<source>`) for the rows a file holds:
+    its month's, or all of them for a reference file (a whole snapshot)."""
+    return f"_month = {_month_literal(month)}" if source.monthly else "true"
+
+
 @dataclass(frozen=True)
 class Batch:
     """What the statement stamps on every row it writes."""
@@ -103,7 +113,7 @@ class Batch:
 
     @property
     def month_sql(self) -> str:
-        return f"date '{self.month}-01'" if self.month else "null::date"
+        return _month_literal(self.month)
 
 
 def _rule_checks(source: Source, month: str | None) -> list[str]:

@@ -22,6 +22,7 @@ with
 {%- if is_incremental() %}
 {%- set in_changed_months = in_months('settlement_month',
         months_not_matching(ref('int_fund_paid_by_person_month'), this, 'settlement_month')) %}
+{%- set rebuilt_persons = persons_with_new_spells(ref('int_enrollment_spells')) %}
 {%- endif %}
 
 paid as not materialized (  -- read twice: let each reader scan in parallel
@@ -36,7 +37,7 @@ paid as not materialized (  -- read twice: let each reader scan in parallel
     -- apart, rather than OR-ed with the months: PostgreSQL then expects few rows and hashes them
     select person_key, settlement_month, pooled_fund_paid, critical_illness_paid, _load_id
     from {{ ref('int_fund_paid_by_person_month') }}
-    where person_key in ({{ persons_with_new_spells(ref('int_enrollment_spells')) }})
+    where person_key in ({{ rebuilt_persons }})
         and ({{ in_changed_months }}) is not true
     {%- endif %}
 
@@ -51,7 +52,7 @@ spells as not materialized (  -- read twice: each join reads the table itself
     where person_key in (
         select person_key from {{ ref('int_fund_paid_by_person_month') }} where {{ in_changed_months }}
         union all
-        {{ persons_with_new_spells(ref('int_enrollment_spells')) }}
+        {{ rebuilt_persons }}
     )
     {%- endif %}
 

@@ -59,9 +59,11 @@ class LandingFile:
         if self.parsed_in_python or not data:
             return False
         lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        no_blank_or_padded = not any(m in data for m in (b"\n\n", b" ,", b", ", b"\n ", b" \n"))
-        return (data.count(b",") == (len(self.header) - 1) * lines and no_blank_or_padded
-                and not data.startswith((b"\n", b" ")) and not data.rstrip(b"\n").endswith(b" "))
+        if data.count(b",") != (len(self.header) - 1) * lines or b"\n\n" in data or data.startswith(b"\n"):
+            return False
+        # Most files have no space at all; looking for one first spares four searches (0.5 s at 140 MB).
+        return b" " not in data or not (any(m in data for m in (b" ,", b", ", b"\n ", b" \n"))
+                                        or data.startswith(b" ") or data.rstrip(b"\n").endswith(b" "))
 
 
 def read_landing_file(path: Path, source: Source) -> LandingFile:

@@ -170,6 +170,68 @@ def test_months_loaded_side_by_side_see_earlier_months_in_order(db, warehouse_ur
     assert load_ids == sorted(load_ids)
 
 
+@pytest.fixture
+def split_loads(monkeypatch):
+    """Every regular file loaded alone is checked in two halves; records each split's middle byte."""
+    from orchestration.loading import loader
+
+    monkeypatch.setattr(loader, "_SPLIT_BYTES", 1)
+    middles = []
+    split = loader._land_and_check_halves
+    monkeypatch.setattr(loader, "_land_and_check_halves",
+                        lambda conn, source, month, landing, middle, helper:
+                        middles.append(middle) or split(conn, source, month, landing, middle, helper))
+    return middles
+
+
+def handover_tables(db) -> list[tuple]:
+    return rows(db, "select tablename from pg_tables where schemaname = 'loader' order by 1")
+
+
+def test_a_file_loaded_alone_in_two_halves_loads_as_in_one(db, warehouse_url, tmp_path, split_loads):
+    """Lines, quarantine, a key repeated in the other half and reversals across the halves come
+    out as from one piece; the hand-over tables are gone, with those of an ended session."""
+    write_reference(tmp_path)
+    load_all(db, tmp_path)
+    db.execute("create unlogged table loader.handover_999999999_landing (line_number integer)")
+    path = write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [
+        settlement("S1"), settlement("S2", institution_code="NOPE"),
+        settlement("R3", **{**REVERSAL, "reversal_of": "S9"}), settlement("S4"), settlement("S5"),
+        settlement("S6"), settlement("S7"), settlement("S1"),
+        settlement("R9", **{**REVERSAL, "reversal_of": "S4"}), settlement("S9"),
+        settlement("S11", institution_code="NOPE")])
+    connect = partial(psycopg.connect, warehouse_url, autocommit=True)
+    (load,) = load_files(connect, SOURCES["settlement"], [(path, "2024-01")], tmp_path, workers=2)
+    assert len(split_loads) == 1
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (11, 8, 3)
+    assert rows(db, "select settlement_id, _line_number from raw.settlement order by 2") == [
+        ("S1", 2), ("R3", 4), ("S4", 5), ("S5", 6), ("S6", 7), ("S7", 8), ("R9", 10), ("S9", 11)]
+    lines = path.read_text().splitlines()
+    assert rows(db, "select line_number, raw_line, reason from quarantine.settlement order by 1") == [
+        (3, lines[2], "unknown institution_code"), (9, lines[8], "duplicate settlement_id within the file"),
+        (12, lines[11], "unknown institution_code")]
+    assert handover_tables(db) == []
+
+
+def test_a_half_that_copy_cannot_split_sends_the_file_the_slow_way(db, warehouse_url, tmp_path, split_loads):
+    """A line with a field too many and one with a field too few (in the second half, so the
+    helper's COPY fails): the file is landed again whole, by line, which names both."""
+    write_reference(tmp_path)
+    load_all(db, tmp_path)
+    path = write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement(f"S{i}") for i in range(1, 8)])
+    lines = path.read_text().splitlines()
+    lines[-2] += ",D02"  # 25 fields
+    lines[-1] = lines[-1].rpartition(",")[0]  # 23 fields
+    path.write_text("\n".join(lines) + "\n")
+    connect = partial(psycopg.connect, warehouse_url, autocommit=True)
+    (load,) = load_files(connect, SOURCES["settlement"], [(path, "2024-01")], tmp_path, workers=2)
+    assert len(split_loads) == 1
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (7, 5, 2)
+    assert rows(db, "select line_number, reason from quarantine.settlement order by 1") == [
+        (7, "expected 24 fields, found 25"), (8, "expected 24 fields, found 23")]
+    assert handover_tables(db) == []
+
+
 def test_rows_read_equals_loaded_plus_quarantined_in_the_audit(db, tmp_path):
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement",

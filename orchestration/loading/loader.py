@@ -7,7 +7,9 @@ transaction is rolled back, so what was loaded before stays, and the rejection i
 The months of a source are loaded two at a time, each on its own connection: a file is landed
 and checked (the costly part, which needs no other file) while the previous file is committed,
 and its own rows are routed only after that commit, so rules across files (keys unique across
-months, reversals of earlier settlements) see the files strictly in order.
+months, reversals of earlier settlements) see the files strictly in order. A large file loaded
+alone (a new month) is landed and checked in two halves instead, the second on a connection of
+its own, whose rows then join the first half's in the loading transaction.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import psycopg
 
 from orchestration.loading.reading import LandingFile, RejectedFile, read_landing_file
 from orchestration.loading.validation_sql import (
+    CHECKED_TABLE,
     LANDING_TABLE,
     Batch,
     Landed,
@@ -43,6 +47,10 @@ _COPY_CHUNK = 8 << 20
 # Room for a month's landed and checked rows in the session's temporary buffers; set before
 # the session's first temporary table (PostgreSQL ignores a change after that).
 _TEMP_BUFFERS = "256MB"
+# A regular file of at least this size, loaded alone, is landed and checked in two halves side by
+# side: for a month of 868,000 settlements (140 MB), 4.7 s instead of 7.0 s, the hand-over of the
+# second half's rows included. For small files the second connection is not worth its set-up.
+_SPLIT_BYTES = 16 << 20
 _NOTHING_TO_WAIT_FOR = threading.Event()
 _NOTHING_TO_WAIT_FOR.set()
 
@@ -71,6 +79,14 @@ def load_file(conn: psycopg.Connection, source: Source, path: Path, landing_root
 Connect = Callable[[], AbstractContextManager[psycopg.Connection]]
 
 
+@contextmanager
+def _session(connect: Connect) -> Iterator[psycopg.Connection]:
+    """A connection from `connect`, with room for a month in its temporary tables."""
+    with connect() as conn:
+        conn.execute(f"set temp_buffers = '{_TEMP_BUFFERS}'")
+        yield conn
+
+
 def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str]],
                landing_root: Path, workers: int | None = None) -> Iterator[FileLoad]:
     """Load the monthly `files` ((path, month), oldest first) of `source`, yielding each load
@@ -78,14 +94,14 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
     one checks while one commits) come from `connect`."""
     workers = workers or min(2, os.cpu_count() or 1)
     committed = [threading.Event() for _ in files]
+    helper = partial(_session, connect) if len(files) == 1 and workers > 1 else None
 
     def load(index: int) -> FileLoad:
         path, month = files[index]
         try:
-            with connect() as conn:
-                conn.execute(f"set temp_buffers = '{_TEMP_BUFFERS}'")
+            with _session(connect) as conn:
                 previous = committed[index - 1] if index else _NOTHING_TO_WAIT_FOR
-                loaded = _load(conn, source, path, landing_root, month, previous)
+                loaded = _load(conn, source, path, landing_root, month, previous, helper)
                 committed[index].set()  # the next file's rows are routed while these are read back
                 _read_back(conn, source, loaded)
                 return loaded
@@ -99,8 +115,9 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
 
 
 def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
-          month: str | None, previous_committed: threading.Event) -> FileLoad:
-    """Load one file; its rows are routed once `previous_committed` (the previous file) is set."""
+          month: str | None, previous_committed: threading.Event, helper: Connect | None = None) -> FileLoad:
+    """Load one file; its rows are routed once `previous_committed` (the previous file) is set.
+    With a `helper` (connections for a second half), a large file is checked in two halves."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     file = path.relative_to(landing_root).as_posix()
@@ -112,8 +129,7 @@ def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Pa
         if _is_unchanged(conn, source, file, sha256):
             return FileLoad(source.name, file, month, "unchanged")
         with conn.transaction():
-            landed = _land(conn, landing)
-            conn.execute(checked_sql(source, month, landed))
+            landed = _land_and_check(conn, source, month, landing, helper)
             if source.key:
                 conn.execute(duplicate_keys_sql(source))
             previous_committed.wait()
@@ -212,6 +228,82 @@ def _insert_valid_rows(conn: psycopg.Connection, source: Source, batch: Batch) -
         except psycopg.errors.UniqueViolation:
             conn.execute(already_loaded_sql(source))
     return conn.execute(insert_valid_sql(source, batch)).rowcount
+
+
+def _land_and_check(conn: psycopg.Connection, source: Source, month: str | None, landing: LandingFile,
+                    helper: Connect | None) -> Landed:
+    """Land the file into `pg_temp.landing` and check its rows into `pg_temp.checked`."""
+    middle = landing.data.find(b"\n", len(landing.data) // 2) + 1
+    if helper and len(landing.data) >= _SPLIT_BYTES and landing.looks_regular and 0 < middle < len(landing.data):
+        try:
+            with conn.transaction():
+                return _land_and_check_halves(conn, source, month, landing, middle, helper)
+        except psycopg.DataError:
+            pass  # a line out of shape (or a byte not of the encoding): the whole file names it
+    landed = _land(conn, landing)
+    conn.execute(checked_sql(source, month, landed))
+    return landed
+
+
+def _land_and_check_halves(conn: psycopg.Connection, source: Source, month: str | None, landing: LandingFile,
+                           middle: int, helper: Connect) -> Landed:
+    """Land and check the lines before byte `middle` here and the others on a `helper`
+    connection at the same time, then take the helper's landed and checked rows.
+
+    The helper hands them over in two unlogged tables `loader.handover_<pid>_landing` and
+    `…_checked` (<pid>: this session's backend), which this transaction drops once it has read
+    them. A load that fails after the helper committed leaves them: the helper of the next split
+    load drops those of sessions that ended (and of its own session) before it starts.
+    """
+    data = memoryview(landing.data)
+    first = Landed(landing.header, landing.header_line, by_column=True)
+    second = replace(first, first_line=first.first_line + landing.data.count(b"\n", 0, middle))
+    pid = conn.info.backend_pid
+    with ThreadPoolExecutor(1) as pool:
+        handed_over = pool.submit(_land_and_check_elsewhere, helper, source, month,
+                                  replace(landing, data=data[middle:]), second, pid)
+        _land_and_check_part(conn, source, month, replace(landing, data=data[:middle]), first)
+        handed_over.result()
+    handovers = [_handover(pid, table) for table in (LANDING_TABLE, CHECKED_TABLE)]
+    for table, handover in zip((LANDING_TABLE, CHECKED_TABLE), handovers):
+        conn.execute(f"insert into {table} select * from {handover}")
+    conn.execute(f"drop table {', '.join(handovers)}")
+    return first
+
+
+def _land_and_check_elsewhere(helper: Connect, source: Source, month: str | None, part: LandingFile,
+                              landed: Landed, pid: int) -> None:
+    """Land and check `part` on a helper connection and commit its rows to the hand-over tables
+    of the session `pid`."""
+    with helper() as other:
+        _drop_stale_handovers(other, pid)
+        with other.transaction():
+            _land_and_check_part(other, source, month, part, landed)
+            for table in (LANDING_TABLE, CHECKED_TABLE):
+                other.execute(f"create unlogged table {_handover(pid, table)} as table {table}")
+
+
+def _land_and_check_part(conn: psycopg.Connection, source: Source, month: str | None, part: LandingFile,
+                         landed: Landed) -> None:
+    _copy(conn, part, landed)
+    conn.execute(checked_sql(source, month, landed))
+
+
+def _handover(pid: int, table: str) -> str:
+    """The unlogged table in which a helper hands `table` (landing or checked) to session `pid`."""
+    return f"loader.handover_{pid}_{table.rpartition('.')[2]}"
+
+
+def _drop_stale_handovers(conn: psycopg.Connection, pid: int) -> None:
+    """Drop the hand-over tables of failed loads: of sessions that ended, and of session `pid`."""
+    stale = conn.execute(
+        r"""select format('loader.%%I', tablename)
+            from (select tablename, substring(tablename from '^handover_(\d+)_')::int as pid
+                  from pg_tables where schemaname = 'loader') handover
+            where pid = %s or pid not in (select pid from pg_stat_activity)""",
+        [pid]).fetchall()
+    for (table,) in stale:
+        conn.execute(f"drop table if exists {table}")
 
 
 def _land(conn: psycopg.Connection, landing: LandingFile) -> Landed:

@@ -6,17 +6,6 @@
 
 with
 
-settlements as (
-
-    select
-        settlement_id, institution_code, person_key, settlement_month, settlement_date,
-        extract(year from settlement_date) as year, drug_cost
-    from {{ ref('int_settlements_screened_effective') }}
-    where visit_type = 'outpatient_special'
-        and {{ is_diabetes('diagnosis_code') }}
-
-),
-
 parameters as (
 
     {{ select_policy_parameters(['diabetes_drug_cost_cap']) }}
@@ -39,6 +28,21 @@ over_the_cap as (
 
 ),
 
+settlements as materialized (
+
+    -- the effective settlements of those persons, found before the running sum sorts them: as a
+    -- filter of the running sum, the plan sorted all 655,000 diabetes settlements for a merge
+    -- join with the few persons (2.8 s against 1.2 s at 10M settlements)
+    select
+        settlement_id, institution_code, person_key, settlement_month, settlement_date,
+        extract(year from settlement_date) as year, drug_cost
+    from {{ ref('int_settlements_screened_effective') }}
+    where visit_type = 'outpatient_special'
+        and {{ is_diabetes('diagnosis_code') }}
+        and person_key in (select person_key from over_the_cap)
+
+),
+
 running as (
 
     select
@@ -50,9 +54,6 @@ running as (
         ) as year_drug_cost
 
     from settlements
-    -- a semi-join hashes the few persons; an inner join on person and year was planned as a
-    -- hash of every diabetes settlement instead. Their years under the cap are not flagged.
-    where settlements.person_key in (select person_key from over_the_cap)
 
 ),
 

@@ -71,8 +71,9 @@ def raw_table_ddl(source: Source) -> str:
         lineage.append("_month date not null")
     ddl = [f"create table if not exists raw.{source.name} ({', '.join(columns + lineage)});"]
     ddl.append(f"comment on table raw.{source.name} is $${source.comment} (landing {source.file_name('YYYY-MM')})$$;")
-    if source.monthly:
-        ddl.append(f"create index if not exists {source.name}_month_idx on raw.{source.name} (_month);")
+    if source.monthly:  # with the load id: a month's or a load's rows are counted in the index alone
+        ddl.append(f"drop index if exists raw.{source.name}_month_idx;")  # (_month), before 2026-12
+        ddl.append(f"create index if not exists {source.name}_month_load_idx on raw.{source.name} (_month, _load_id);")
     if source.key_across_months:
         key = ", ".join(source.key)
         ddl.append(f"create unique index if not exists {source.name}_key_idx on raw.{source.name} ({key});")

@@ -112,6 +112,8 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
         # Tasks start in submission order, so the file a task waits for is always running.
         for future in [pool.submit(load, index) for index in range(len(files))]:
             yield future.result()
+    with connect() as conn:
+        _vacuum(conn, source)
 
 
 def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,
@@ -129,6 +131,10 @@ def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Pa
         if _is_unchanged(conn, source, file, sha256):
             return FileLoad(source.name, file, month, "unchanged")
         with conn.transaction():
+            # On disk at the commit (the server may commit asynchronously): the load is then
+            # durable when reported, and its rows' commit can be read from their pages at once
+            # (hint bits, which the read-back sets and the vacuum needs to mark pages all-visible).
+            conn.execute("set local synchronous_commit = on")
             landed = _land_and_check(conn, source, month, landing, helper)
             if source.key:
                 conn.execute(duplicate_keys_sql(source))
@@ -159,6 +165,18 @@ def _read_back(conn: psycopg.Connection, source: Source, load: FileLoad) -> None
     with conn.transaction():
         conn.execute("set local enable_seqscan = off")  # a month: its index (fresh rows have no statistics)
         conn.execute(f"select count(*) from raw.{source.name} where {file_rows_sql(source, load.month)}")
+
+
+def _vacuum(conn: psycopg.Connection, source: Source) -> None:
+    """Mark the pages of the rows just loaded all-visible, once no load of the source is open.
+
+    The checks count each load's rows and dbt finds each month's load id; on all-visible pages
+    the index on (_month, _load_id) answers alone: GX's row count of a year of 1M settlements
+    takes 40 ms instead of 250-300 ms on two processes. Autovacuum would come by later, in the
+    middle of the checks or dbt; here it costs about 0.15 s for that year, the new pages only.
+    (A table that another vacuum holds is skipped.)
+    """
+    conn.execute(f"vacuum (skip_locked) raw.{source.name}")
 
 
 def reject_file(conn: psycopg.Connection, source_name: str, file: str, message: str) -> FileLoad:

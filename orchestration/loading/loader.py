@@ -94,6 +94,7 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
     one checks while one commits) come from `connect`."""
     workers = workers or min(2, os.cpu_count() or 1)
     committed = [threading.Event() for _ in files]
+    loads: list[FileLoad] = []
     helper = partial(_session, connect) if len(files) == 1 and workers > 1 else None
 
     def load(index: int) -> FileLoad:
@@ -111,9 +112,11 @@ def load_files(connect: Connect, source: Source, files: Sequence[tuple[Path, str
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"load-{source.name}") as pool:
         # Tasks start in submission order, so the file a task waits for is always running.
         for future in [pool.submit(load, index) for index in range(len(files))]:
-            yield future.result()
-    with connect() as conn:
-        _vacuum(conn, source)
+            loads.append(future.result())
+            yield loads[-1]
+    if any(done.status == "loaded" for done in loads):
+        with connect() as conn:
+            _vacuum(conn, source)
 
 
 def _load(conn: psycopg.Connection, source: Source, path: Path, landing_root: Path,

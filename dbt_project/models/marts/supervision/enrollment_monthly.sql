@@ -11,14 +11,14 @@
 --                       (int_fund_paid_attributed); fund_expenditure is their sum. Persons without
 --                       any spell are left out.
 --   fund_expenditure_per_insured   fund_expenditure ÷ insured_persons (人均基金支出)
--- Insured persons are counted with running sums of starts and stops, not one row per person and
--- month, from one pass over the spells.
+-- Insured persons are counted with running sums of the spells' starts and stops
+-- (int_enrollment_events_monthly), not one row per person and month.
 
 with
 
-spells as (
+events as (
 
-    select * from {{ ref('int_enrollment_spells') }}
+    select * from {{ ref('int_enrollment_events_monthly') }}
 
 ),
 
@@ -40,34 +40,9 @@ bounds as (
 
 ),
 
-spell_events as (
-
-    -- one pass over the spells: per county, scheme, category and month, the spells that start,
-    -- that end, and that stop (no longer cover the month's last day: the month after end_date)
-    select
-        spells.county_code,
-        spells.scheme,
-        spells.category,
-        events.month,
-        count(*) filter (where events.kind = 'start') as started,
-        count(*) filter (where events.kind = 'end') as ended,
-        count(*) filter (where events.kind = 'stop') as stopped
-
-    from spells
-    cross join lateral (
-        values
-            ('start', date_trunc('month', spells.start_date)::date),
-            ('end', date_trunc('month', spells.end_date)::date),
-            ('stop', date_trunc('month', spells.end_date + 1)::date)
-    ) as events (kind, month)
-    where events.month is not null
-    group by 1, 2, 3, 4
-
-),
-
 groups as (
 
-    select distinct county_code, scheme, category from spell_events
+    select distinct county_code, scheme, category from events
 
 ),
 
@@ -75,9 +50,9 @@ changes_by_month as (
 
     -- +1 in the month a spell starts covering a month's end, −1 in the first month it no longer
     -- does; spells begun before the first month count from it
-    select county_code, scheme, category, greatest(spell_events.month, bounds.first_month) as month,
+    select county_code, scheme, category, greatest(events.month, bounds.first_month) as month,
         sum(started - stopped) as change
-    from spell_events cross join bounds
+    from events cross join bounds
     group by 1, 2, 3, 4
 
 ),
@@ -141,7 +116,7 @@ final as (
 
     from counted
     left join counties on counties.county_code = counted.county_code
-    left join spell_events as events
+    left join events
         on events.county_code = counted.county_code and events.scheme = counted.scheme
         and events.category = counted.category and events.month = counted.month
     left join paid

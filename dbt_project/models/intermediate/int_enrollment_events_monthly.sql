@@ -15,7 +15,7 @@ spells as (
 
 ),
 
-events as (
+final as (
 
     select
         spells.county_code,
@@ -38,4 +38,4 @@ events as (
 
 )
 
-select * from events
+select * from final

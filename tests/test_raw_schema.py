@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-SOURCES_YML = Path(__file__).parents[1] / "dbt_project" / "models" / "staging" / "_raw__sources.yml"
+from orchestration.dbt_project import DBT_PROJECT_DIR
+
+SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "_raw__sources.yml"
 
 
 def documented_tables() -> dict[str, list[str]]:

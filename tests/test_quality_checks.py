@@ -170,6 +170,31 @@ def test_files_are_checked_until_they_pass(db, tmp_path):
     assert details["examples"][0]["_line_number"] == 3
 
 
+def test_only_the_latest_check_steps_keep_their_results_and_pages(db, tmp_path, monkeypatch):
+    """GX's validation results and Data Docs pages of older check steps are dropped;
+    audit.quality_checks keeps every outcome."""
+    from orchestration.quality import checks
+    from orchestration.quality.gx_context import data_docs_dir, data_docs_index, get_context
+
+    monkeypatch.setattr(checks, "RETAINED_CHECK_STEPS", 2)
+    write_reference(tmp_path)
+    # a failing file stays pending: every run validates it again
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [long_stay("S1", "2024-01-10")])
+    load(db, tmp_path)
+    for run in ("first", "second", "third"):
+        checks.run_to_end(checks.raw_checks(["counties", "settlement"], run))
+
+    kept = {key.run_id.run_name for key in get_context().validation_results_store.list_keys()}
+    assert kept == {"second-raw", "third-raw"}
+    pages = data_docs_dir() / "validations"
+    assert sorted(p.name for p in (pages / "settlement").iterdir()) == ["second-raw", "third-raw"]
+    assert not (pages / "counties" / "first-raw").exists()  # the step's only counties results
+    index = data_docs_index().read_text(encoding="utf-8")
+    assert "third-raw" in index and "first-raw" not in index
+    recorded = db.execute("select distinct run_id from audit.quality_checks order by 1").fetchall()
+    assert recorded == [("first",), ("second",), ("third",)]
+
+
 def test_volume_and_quarantine_share_are_warnings(db, tmp_path):
     from orchestration.quality.checks import raw_checks, run_to_end
 

@@ -21,6 +21,7 @@ only the expectations that failed are validated again, with `COMPLETE` results i
 from __future__ import annotations
 
 import fcntl
+import shutil
 import threading
 import time
 from collections import Counter, defaultdict
@@ -39,6 +40,9 @@ from orchestration.warehouse import connect
 RAW_CHECKS = ("expectations", "reconciliation", "warnings")
 FCT_CHECK = "reconciled_with_raw"
 EXAMPLES = 5  # unexpected rows kept per file and expectation
+# GX's validation results and their Data Docs pages are kept for this many of the latest check
+# steps (a run has one or two); every outcome stays in audit.quality_checks.
+RETAINED_CHECK_STEPS = 100
 
 
 @dataclass
@@ -292,5 +296,25 @@ def _build_data_docs(context, run_name: str, index: bool) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     with (directory / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name]
-        context.build_data_docs(resource_identifiers=keys, build_index=index)
+        keys = context.validation_results_store.list_keys()
+        if index:
+            keys = _drop_old_results(context, keys)
+        context.build_data_docs(resource_identifiers=[k for k in keys if k.run_id.run_name == run_name],
+                                build_index=index)
+
+
+def _drop_old_results(context, keys: list) -> list:
+    """Remove the validation results (of `keys`, the store's) and the Data Docs pages of all but
+    the RETAINED_CHECK_STEPS latest check steps; returns the keys kept. Without it both grow with
+    every run, and so does the listing of the results that each check step makes. A step's
+    pages are the folders `validations/<suite>/<run name>/` of the site."""
+    steps = defaultdict(list)
+    for key in keys:
+        steps[key.run_id.run_name].append(key)
+    latest_first = sorted(steps, key=lambda step: max(k.run_id.run_time for k in steps[step]), reverse=True)
+    for step in latest_first[RETAINED_CHECK_STEPS:]:
+        for key in steps[step]:
+            context.validation_results_store.remove_key(key)
+            shutil.rmtree(data_docs_dir() / "validations" / key.expectation_suite_identifier.name / step,
+                          ignore_errors=True)
+    return [key for step in latest_first[:RETAINED_CHECK_STEPS] for key in steps[step]]

@@ -75,9 +75,9 @@ chosen_band as (
         banded.person_key,
         banded.settlement_month,
         coalesce(a.month_stays, b.month_stays) as month_stays,
-        case when a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) then a.stays_a else b.stays_b end as band_stays,
-        case when a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) then a.lowest_a else b.lowest_b end as lowest,
-        case when a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) then a.highest_a else b.highest_b end as highest
+        case when pick.grid_a then a.stays_a else b.stays_b end as band_stays,
+        case when pick.grid_a then a.lowest_a else b.lowest_b end as lowest,
+        case when pick.grid_a then a.highest_a else b.highest_b end as highest
 
     from banded
     left join qualifying_a as a
@@ -88,6 +88,10 @@ chosen_band as (
         on b.institution_code = banded.institution_code
         and b.settlement_month = banded.settlement_month
         and b.band_b = banded.band_b
+    cross join lateral (
+        -- the band of grid a when it qualifies and holds at least as many stays as grid b's
+        select a.stays_a is not null and (b.stays_b is null or a.stays_a >= b.stays_b) as grid_a
+    ) as pick
     where a.stays_a is not null or b.stays_b is not null
 
 ),

@@ -2,7 +2,7 @@
 
 This module is the single description of the landing layout. The loader derives its landing,
 raw and quarantine tables and its validation SQL from it; the generator writes its columns in
-this order; dbt's `_raw__sources.yml` documents the same columns.
+this order; dbt's `_bureau__sources.yml` documents the same columns.
 """
 
 from __future__ import annotations

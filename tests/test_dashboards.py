@@ -227,7 +227,7 @@ def test_the_reader_role_reads_the_marts_and_nothing_personal(superset, warehous
         assert reader.info.parameter_status("session_authorization") == READER
         for (table,) in tables + [("built_later",)]:
             reader.execute(f"select * from marts.{table} limit 1")
-        for table in ("raw.enrollment", "raw.settlement", "quarantine.settlement", "staging.stg_raw__enrollment",
+        for table in ("raw.enrollment", "raw.settlement", "quarantine.settlement", "staging.stg_bureau__enrollments",
                       "quality.settlement", "audit.file_loads"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 reader.execute(f"select * from {table} limit 1")

@@ -28,7 +28,7 @@ def test_raw_assets_feed_the_dbt_models(defs):
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {"raw/settlement", "raw/institutions", "marts/fct_settlements",
             "marts/fund_payable_months", "marts/institution_ranking_half_year"} <= keys
-    upstream = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_raw__settlement"])).parent_keys}
+    upstream = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_bureau__settlements"])).parent_keys}
     assert upstream == {"raw/settlement"}
     assert graph.get(dg.AssetKey(["raw", "settlement"])).partitions_def is not None
 

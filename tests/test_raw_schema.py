@@ -6,13 +6,13 @@ import yaml
 
 from orchestration.dbt_project import DBT_PROJECT_DIR
 
-SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "_raw__sources.yml"
+SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "bureau" / "_bureau__sources.yml"
 
 
 def documented_tables() -> dict[str, list[str]]:
-    """Table → its columns, in order, as `_raw__sources.yml` lists them."""
+    """Table → its columns, in order, as `_bureau__sources.yml` lists them."""
     (raw,) = [source for source in yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))["sources"]
-              if source["name"] == "raw"]
+              if source["name"] == "bureau"]
     return {table["name"]: [column["name"] for column in table["columns"]] for table in raw["tables"]}
 
 

@@ -4,7 +4,7 @@
 -- reference/policy_parameters.csv): they override nothing, so say so.
 
 select key, value, _file, _line_number
-from {{ ref('stg_raw__policy_parameters') }}
+from {{ ref('stg_bureau__policy_parameters') }}
 where key not in (
     {%- for key in policy_parameter_keys() %}
     '{{ key }}'{{ "," if not loop.last }}

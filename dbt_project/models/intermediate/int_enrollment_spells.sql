@@ -3,7 +3,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     indexes=[{'columns': ['_month', '_load_id']}, {'columns': ['_built_at']}],
-    pre_hook="{{ delete_persons_to_rebuild('stg_raw__enrollment') }}",
+    pre_hook="{{ delete_persons_to_rebuild('stg_bureau__enrollments') }}",
 ) }}
 
 -- Enrollment spells (參保期間): one row per person and start_date, with the person's keyed
@@ -24,8 +24,8 @@ with
 enrollments as (
 
     select person_id, county_code, scheme, category, start_date, end_date, _month, _load_id, _line_number
-    from {{ ref('stg_raw__enrollment') }}
-    {{ persons_to_rebuild('stg_raw__enrollment') }}
+    from {{ ref('stg_bureau__enrollments') }}
+    {{ persons_to_rebuild('stg_bureau__enrollments') }}
 
 ),
 

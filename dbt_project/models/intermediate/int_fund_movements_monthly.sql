@@ -10,7 +10,7 @@ with
 
 fund_flows as (
 
-    select month, fund_code, direction, amount from {{ ref('stg_raw__fund_flows') }}
+    select month, fund_code, direction, amount from {{ ref('stg_bureau__fund_flows') }}
 
 ),
 

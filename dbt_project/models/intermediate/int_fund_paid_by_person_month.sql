@@ -1,4 +1,4 @@
-{{ config_following_months('stg_raw__settlement') }}
+{{ config_following_months('stg_bureau__settlements') }}
 
 -- Fund payments per person (keyed pseudonym) and settlement month, net of reversals: what
 -- enrollment_monthly attributes to the persons' enrollment spells. Narrower than the fact, with
@@ -14,8 +14,8 @@ with
 settlements as (
 
     select person_id, settlement_month, pooled_fund_paid, critical_illness_paid, _load_id
-    from {{ ref('stg_raw__settlement') }}
-    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
+    from {{ ref('stg_bureau__settlements') }}
+    {{ where_month_changed('settlement_month', ref('stg_bureau__settlements')) }}
 
 ),
 

@@ -1,13 +1,13 @@
 -- The effective policy parameters: the documented defaults (vars in dbt_project.yml) overridden
 -- key by key by reference/policy_parameters.csv. One row per known key; landed keys that are not
--- known parameters are ignored here (a warning test on stg_raw__policy_parameters names them).
+-- known parameters are ignored here (a warning test on stg_bureau__policy_parameters names them).
 -- Marts read their parameters from this model (macro select_policy_parameters), never from var().
 
 with
 
 overrides as (
 
-    select key, value from {{ ref('stg_raw__policy_parameters') }}
+    select key, value from {{ ref('stg_bureau__policy_parameters') }}
 
 ),
 

@@ -1,4 +1,4 @@
-{{ config_following_months('stg_raw__settlement', indexes=[{'columns': ['reversal_of']}]) }}
+{{ config_following_months('stg_bureau__settlements', indexes=[{'columns': ['reversal_of']}]) }}
 
 -- Reversal rows of the settlements (沖正): which settlement each reverses. A few per cent of the
 -- settlements; what decides that a settlement is effective (int_settlements_screened_effective,
@@ -13,8 +13,8 @@ with
 settlements as (
 
     select settlement_id, reversal_of, is_reversal, settlement_month, _load_id
-    from {{ ref('stg_raw__settlement') }}
-    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
+    from {{ ref('stg_bureau__settlements') }}
+    {{ where_month_changed('settlement_month', ref('stg_bureau__settlements')) }}
 
 ),
 

@@ -1,4 +1,4 @@
-{{ config_following_months('stg_raw__settlement', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
+{{ config_following_months('stg_bureau__settlements', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
 
 -- The settlements the screening rules and the stay indicators look at one by one (about a tenth
 -- of the fact): settlements that are not reversals and are an inpatient stay, carry a
@@ -13,8 +13,8 @@ with
 settlements as (
 
     select *
-    from {{ ref('stg_raw__settlement') }}
-    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
+    from {{ ref('stg_bureau__settlements') }}
+    {{ where_month_changed('settlement_month', ref('stg_bureau__settlements')) }}
 
 ),
 

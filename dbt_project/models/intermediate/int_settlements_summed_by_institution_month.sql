@@ -1,4 +1,4 @@
-{{ config_following_months('stg_raw__settlement') }}
+{{ config_following_months('stg_bureau__settlements') }}
 
 -- Settlement payments summed per month, institution and scheme: the one pass over the
 -- settlements that the fund, ranking and overspend marts share. Amounts net reversals.
@@ -17,14 +17,14 @@ settlements as (
         critical_illness_paid,
         _load_id
 
-    from {{ ref('stg_raw__settlement') }}
+    from {{ ref('stg_bureau__settlements') }}
 
 ),
 
 selected as (
 
     select * from settlements
-    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
+    {{ where_month_changed('settlement_month', ref('stg_bureau__settlements')) }}
 
 ),
 

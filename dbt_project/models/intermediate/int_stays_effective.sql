@@ -22,7 +22,7 @@ institutions as (
     -- from staging: an intermediate model does not wait for a mart (dim_institutions adds
     -- nothing used here; waiting for it and its tests held the screening rules back in a build)
     select institution_code, institution_type, hospital_level
-    from {{ ref('stg_raw__institutions') }}
+    from {{ ref('stg_bureau__institutions') }}
 
 ),
 

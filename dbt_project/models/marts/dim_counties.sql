@@ -4,7 +4,7 @@ with
 
 counties as (
 
-    select * from {{ ref('stg_raw__counties') }}
+    select * from {{ ref('stg_bureau__counties') }}
 
 ),
 

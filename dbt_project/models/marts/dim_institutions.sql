@@ -5,13 +5,13 @@ with
 
 institutions as (
 
-    select * from {{ ref('stg_raw__institutions') }}
+    select * from {{ ref('stg_bureau__institutions') }}
 
 ),
 
 counties as (
 
-    select county_code, county_name from {{ ref('stg_raw__counties') }}
+    select county_code, county_name from {{ ref('stg_bureau__counties') }}
 
 ),
 

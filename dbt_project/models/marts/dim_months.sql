@@ -8,17 +8,17 @@ first_and_latest as (
 
     select
         least(
-            (select min(as_of_month) from {{ ref('stg_raw__fund_opening_balance') }}),
-            (select min(_month) from {{ ref('stg_raw__settlement') }}),
-            (select min(_month) from {{ ref('stg_raw__fund_flows') }}),
-            (select min(_month) from {{ ref('stg_raw__enrollment') }}),
-            (select min(_month) from {{ ref('stg_raw__inspection') }})
+            (select min(as_of_month) from {{ ref('stg_bureau__fund_opening_balances') }}),
+            (select min(_month) from {{ ref('stg_bureau__settlements') }}),
+            (select min(_month) from {{ ref('stg_bureau__fund_flows') }}),
+            (select min(_month) from {{ ref('stg_bureau__enrollments') }}),
+            (select min(_month) from {{ ref('stg_bureau__inspections') }})
         ) as first_month,
         greatest(
-            (select max(_month) from {{ ref('stg_raw__settlement') }}),
-            (select max(_month) from {{ ref('stg_raw__fund_flows') }}),
-            (select max(_month) from {{ ref('stg_raw__enrollment') }}),
-            (select max(_month) from {{ ref('stg_raw__inspection') }})
+            (select max(_month) from {{ ref('stg_bureau__settlements') }}),
+            (select max(_month) from {{ ref('stg_bureau__fund_flows') }}),
+            (select max(_month) from {{ ref('stg_bureau__enrollments') }}),
+            (select max(_month) from {{ ref('stg_bureau__inspections') }})
         ) as latest_month
 
 ),

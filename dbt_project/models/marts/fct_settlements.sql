@@ -1,4 +1,4 @@
-{{ config_following_months('stg_raw__settlement', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
+{{ config_following_months('stg_bureau__settlements', indexes=[{'columns': ['settlement_id'], 'unique': True}]) }}
 
 -- Settlements (結算): one row per valid settlement, reversals included with their negative
 -- amounts, so sums net them. No personal data: the person appears only as a keyed pseudonym.
@@ -19,14 +19,14 @@ with
 
 settlements as (
 
-    select * from {{ ref('stg_raw__settlement') }}
+    select * from {{ ref('stg_bureau__settlements') }}
 
 ),
 
 selected as (
 
     select * from settlements
-    {{ where_month_changed('settlement_month', ref('stg_raw__settlement')) }}
+    {{ where_month_changed('settlement_month', ref('stg_bureau__settlements')) }}
 
 ),
 

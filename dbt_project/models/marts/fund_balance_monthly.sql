@@ -10,7 +10,7 @@ with
 opening_balances as (
 
     select fund_code, as_of_month, opening_balance
-    from {{ ref('stg_raw__fund_opening_balance') }}
+    from {{ ref('stg_bureau__fund_opening_balances') }}
 
 ),
 

@@ -13,7 +13,7 @@ with
 budgets as (
 
     select year, institution_code, annual_budget
-    from {{ ref('stg_raw__budgets') }}
+    from {{ ref('stg_bureau__budgets') }}
 
 ),
 

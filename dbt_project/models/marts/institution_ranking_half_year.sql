@@ -30,7 +30,7 @@ institutions as (
 onsite_inspections as (
 
     select institution_code, inspection_date
-    from {{ ref('stg_raw__inspection') }}
+    from {{ ref('stg_bureau__inspections') }}
     where is_onsite
 
 ),

@@ -40,7 +40,7 @@ inspections as (
         {{ half_year('inspection_date') }} as period,
         is_onsite
 
-    from {{ ref('stg_raw__inspection') }}
+    from {{ ref('stg_bureau__inspections') }}
 
 ),
 

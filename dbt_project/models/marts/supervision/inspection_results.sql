@@ -28,7 +28,7 @@ with
 
 loaded_inspections as (
 
-    select * from {{ ref('stg_raw__inspection') }}
+    select * from {{ ref('stg_bureau__inspections') }}
 
 ),
 

@@ -12,7 +12,7 @@ points as (
         date_trunc('month', inspection_date)::date as month,
         demerit_points
 
-    from {{ ref('stg_raw__inspection') }}
+    from {{ ref('stg_bureau__inspections') }}
     where demerit_points > 0
 
 ),

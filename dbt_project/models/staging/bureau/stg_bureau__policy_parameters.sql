@@ -8,4 +8,4 @@ select
     _line_number,
     _load_id
 
-from {{ source('raw', 'policy_parameters') }}
+from {{ source('bureau', 'policy_parameters') }}

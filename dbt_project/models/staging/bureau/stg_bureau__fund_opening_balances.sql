@@ -8,4 +8,4 @@ select
     _line_number,
     _load_id
 
-from {{ source('raw', 'fund_opening_balance') }}
+from {{ source('bureau', 'fund_opening_balance') }}

@@ -37,4 +37,4 @@ select
     _load_id,
     _month
 
-from {{ source('raw', 'settlement') }}
+from {{ source('bureau', 'settlement') }}

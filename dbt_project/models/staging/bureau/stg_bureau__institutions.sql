@@ -13,4 +13,4 @@ select
     _line_number,
     _load_id
 
-from {{ source('raw', 'institutions') }}
+from {{ source('bureau', 'institutions') }}

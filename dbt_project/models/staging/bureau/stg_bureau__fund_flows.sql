@@ -12,4 +12,4 @@ select
     _load_id,
     _month
 
-from {{ source('raw', 'fund_flows') }}
+from {{ source('bureau', 'fund_flows') }}

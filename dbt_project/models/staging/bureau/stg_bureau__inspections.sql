@@ -20,4 +20,4 @@ select
     _load_id,
     _month
 
-from {{ source('raw', 'inspection') }}
+from {{ source('bureau', 'inspection') }}

@@ -17,4 +17,4 @@ select
     _load_id,
     _month
 
-from {{ source('raw', 'enrollment') }}
+from {{ source('bureau', 'enrollment') }}

@@ -20,6 +20,14 @@ FINDINGS = (
     "split_admission", "other",
 )
 ACTIONS = ("none", "interview", "rectify", "suspend", "terminate", "refer_judicial")
+MANAGED_BY = ("city", "county", "external")  # external: outside the prefecture (異地定點)
+CASE_SUBMITTERS = ("insurer", "bureau")
+CASE_OUTCOMES = ("pending", "confirmed", "cleared")
+# Policy parameters whose value is text, with the pattern it must match; every other key's value
+# is a decimal number. readmission_excluded_diagnoses: 3-character ICD-10 categories separated
+# by `;` (e.g. `Z51` or `Z51;Z08`).
+NUMBER_PATTERN = r"^-?\d+(\.\d+)?$"
+TEXT_PARAMETERS = {"readmission_excluded_diagnoses": r"^[A-Z][0-9][0-9A-Z]( *; *[A-Z][0-9][0-9A-Z])*$"}
 
 # PostgreSQL types of the raw tables, by column kind.
 SQL_TYPES = {
@@ -73,9 +81,9 @@ class Source:
     key_across_months: bool = False  # ... and across all months (a unique index on the raw table)
     rules: tuple[Rule, ...] = ()
     monthly: bool = True
-    optional: bool = False  # a reference file that may be absent
+    optional: bool = False  # a file (reference) or folder (monthly) that may be absent
     month_column: str = ""  # the column that must fall in the file's month
-    lookups: tuple[str, ...] = ()  # reference sources the rules read: loaded first
+    lookups: tuple[str, ...] = ()  # sources the rules read: loaded first
     # (column, key): a non-empty column value must name a loaded row's key, in this file or
     # an earlier one (a reversal must reverse a known settlement).
     refers_to_own_key: tuple[str, str] = ()
@@ -242,12 +250,13 @@ INSTITUTIONS = Source(
         enum("hospital_level", ("3", "2", "1", "0")),
         enum("ownership", ("public", "private")),
         Column("county_code", pattern=r"^\d{6}$"),
-        enum("managed_by", ("city", "county")),
+        enum("managed_by", MANAGED_BY),
         Column("beds", "integer", required=False),
     ),
     key=("institution_code",),
+    # An external institution's county_code is its own division code, outside counties.csv.
     rules=(Rule("unknown county_code",
-                "t.county_code not in (select county_code from raw.counties)"),),
+                "t.managed_by <> 'external' and t.county_code not in (select county_code from raw.counties)"),),
 )
 
 BUDGETS = Source(
@@ -279,18 +288,52 @@ FUND_OPENING_BALANCE = Source(
     key=("fund_code",),
 )
 
+_TEXT_KEYS = ", ".join(f"'{key}'" for key in TEXT_PARAMETERS)
 POLICY_PARAMETERS = Source(
     name="policy_parameters",
     folder="reference",
     monthly=False,
     optional=True,
     comment="overrides of the policy parameters' documented defaults",
-    columns=(Column("key", pattern=r"^[a-z_]+$"), Column("value", pattern=r"^-?\d+(\.\d+)?$")),
+    columns=(Column("key", pattern=r"^[a-z_]+$"), Column("value")),
     key=("key",),
+    rules=(
+        Rule("value is not a number", f"t.key not in ({_TEXT_KEYS}) and t.value !~ '{NUMBER_PATTERN}'"),
+        *(Rule(f"{key}: not 3-character ICD-10 categories separated by ;",
+               f"t.key = '{key}' and t.value !~ '{pattern}'") for key, pattern in TEXT_PARAMETERS.items()),
+    ),
+)
+
+CASE_REVIEW = Source(
+    name="case_review",
+    lookups=('settlement',),
+    folder="case_review",
+    optional=True,
+    comment="協同查處: the verification of a suspicious case, received or concluded in the month",
+    columns=(
+        Column("settlement_id"),
+        enum("submitted_by", CASE_SUBMITTERS),
+        Column("received_date", "date"),
+        Column("status_date", "date"),
+        enum("outcome", CASE_OUTCOMES),
+        Column("violating_amount", "amount"),
+        Column("ci_refused_amount", "amount"),
+    ),
+    key=("settlement_id",),
+    month_column="status_date",
+    rules=(
+        # Through the unique settlement_id index: a month's reviews look up a few ids, not all.
+        Rule("settlement_id names no loaded settlement",
+             "not exists (select from raw.settlement s where s.settlement_id = t.settlement_id)"),
+        Rule("received_date after status_date", "t.received_date > t.status_date"),
+        Rule("violating_amount on a case that is not confirmed",
+             "t.outcome <> 'confirmed' and t.violating_amount <> 0"),
+        Rule("ci_refused_amount above violating_amount", "t.ci_refused_amount > t.violating_amount"),
+    ),
 )
 
 # In load order: a source's rules may only look at sources loaded before it.
 REFERENCE_SOURCES = (COUNTIES, INSTITUTIONS, BUDGETS, FUND_OPENING_BALANCE, POLICY_PARAMETERS)
-MONTHLY_SOURCES = (SETTLEMENT, FUND_FLOWS, ENROLLMENT, INSPECTION)
+MONTHLY_SOURCES = (SETTLEMENT, FUND_FLOWS, ENROLLMENT, INSPECTION, CASE_REVIEW)
 ALL_SOURCES = REFERENCE_SOURCES + MONTHLY_SOURCES
 SOURCES = {s.name: s for s in ALL_SOURCES}

@@ -43,6 +43,14 @@ def settlement(settlement_id: str, /, **overrides) -> dict:
     return row
 
 
+def case_review(settlement_id: str, /, **overrides) -> dict:
+    """A valid case review in January 2024: a pending case received that month; override any column."""
+    row = {"settlement_id": settlement_id, "submitted_by": "insurer", "received_date": "2024-01-20",
+           "status_date": "2024-01-20", "outcome": "pending", "violating_amount": "0", "ci_refused_amount": "0"}
+    row.update(overrides)
+    return row
+
+
 def write_reference(root: Path, encoding: str = "utf-8") -> None:
     """Counties and institutions: the references settlement rules look up."""
     write_csv(root / "reference" / "counties.csv", "counties", COUNTIES, encoding)

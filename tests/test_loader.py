@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.loading import discover, load_file, load_files
 from orchestration.sources import SOURCES
-from tests.landing_files import settlement, write_csv, write_reference
+from tests.landing_files import INSTITUTIONS, case_review, settlement, write_csv, write_reference
 
 
 def load_all(db, root: Path):
@@ -259,3 +259,94 @@ def test_a_rejected_file_leaves_earlier_data_intact(db, tmp_path, content, messa
     assert [a[0] for a in audit] == ["loaded", "rejected"]
     assert audit[1][1] == "settlement/2024-01.csv" and audit[1][2].startswith(message)
     assert audit[1][3] == hashlib.sha256(content).hexdigest()
+
+
+EXTERNAL = {"institution_code": "H440304", "institution_name": "深圳市人民醫院", "institution_type": "hospital",
+            "hospital_level": "3", "ownership": "public", "county_code": "440303", "managed_by": "external",
+            "beds": "3000"}
+
+
+def test_an_external_institution_keeps_its_own_division_code(db, tmp_path):
+    """An institution outside the prefecture (managed_by external) has a county_code that is not
+    in counties.csv; a local institution with such a code is still quarantined."""
+    write_reference(tmp_path)
+    local = {**EXTERNAL, "institution_code": "H003", "managed_by": "county"}
+    write_csv(tmp_path / "reference" / "institutions.csv", "institutions", [*INSTITUTIONS, EXTERNAL, local])
+    load_all(db, tmp_path)
+    assert rows(db, "select institution_code, county_code, managed_by from raw.institutions order by 1") == [
+        ("H001", "450802", "city"), ("H002", "450821", "county"), ("H440304", "440303", "external")]
+    assert rows(db, "select line_number, reason from quarantine.institutions") == [(5, "unknown county_code")]
+
+
+CASE_REVIEW_RULES = [
+    ({"settlement_id": "S404"}, "settlement_id names no loaded settlement"),
+    ({"submitted_by": "police"}, "submitted_by: not one of insurer, bureau: police"),
+    ({"outcome": "closed"}, "outcome: not one of pending, confirmed, cleared: closed"),
+    ({"received_date": ""}, "received_date: required"),
+    ({"status_date": "2024-02-01", "received_date": "2024-01-02"},
+     "status_date 2024-02-01 outside the file's month 2024-01"),
+    ({"received_date": "2024-01-21"}, "received_date after status_date"),
+    ({"violating_amount": "-5.00", "outcome": "confirmed"}, "violating_amount: negative amount: -5.00"),
+    ({"violating_amount": "50.00"}, "violating_amount on a case that is not confirmed"),
+    ({"violating_amount": "50.00", "outcome": "cleared"}, "violating_amount on a case that is not confirmed"),
+    ({"outcome": "confirmed", "violating_amount": "50.00", "ci_refused_amount": "50.01"},
+     "ci_refused_amount above violating_amount"),
+    ({"ci_refused_amount": "-1.00"}, "ci_refused_amount: negative amount: -1.00"),
+]
+
+
+@pytest.mark.parametrize("override, reason", CASE_REVIEW_RULES, ids=lambda v: str(v)[:40])
+def test_each_case_review_rule_quarantines_with_its_reason(db, tmp_path, override, reason):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
+    write_csv(tmp_path / "case_review" / "2024-01.csv", "case_review",
+              [case_review("S1", outcome="confirmed", violating_amount="80.00", ci_refused_amount="80.00"),
+               case_review("S2", **override)])
+    (load,) = [l for l in load_all(db, tmp_path) if l.source == "case_review"]
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (2, 1, 1)
+    assert rows(db, "select file, line_number, reason from quarantine.case_review") == [
+        ("case_review/2024-01.csv", 3, reason)]
+    assert rows(db, "select settlement_id, outcome, violating_amount::text, ci_refused_amount::text "
+                    "from raw.case_review") == [("S1", "confirmed", "80.00", "80.00")]
+
+
+def test_case_reviews_are_checked_again_when_their_settlements_are_redelivered(db, tmp_path):
+    """A review is valid only while its settlement is loaded: a re-delivered settlement month
+    without it sends the review, unchanged, to quarantine on the next load."""
+    write_reference(tmp_path)
+    january = write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1"), settlement("S2")])
+    write_csv(tmp_path / "case_review" / "2024-01.csv", "case_review", [case_review("S1"), case_review("S2")])
+    write_csv(tmp_path / "case_review" / "2024-03.csv", "case_review",
+              [case_review("S2", status_date="2024-03-05", outcome="cleared")])
+    load_all(db, tmp_path)
+    assert rows(db, "select settlement_id, _month::text from raw.case_review order by 2, 1") == [
+        ("S1", "2024-01-01"), ("S2", "2024-01-01"), ("S2", "2024-03-01")]
+    write_csv(january, "settlement", [settlement("S2")])
+    loads = load_all(db, tmp_path)
+    assert [(l.file, l.status) for l in loads if l.source == "case_review"] == [
+        ("case_review/2024-01.csv", "loaded"), ("case_review/2024-03.csv", "loaded")]
+    assert rows(db, "select settlement_id, _month::text from raw.case_review order by 2, 1") == [
+        ("S2", "2024-01-01"), ("S2", "2024-03-01")]
+    assert rows(db, "select file, line_number, reason from quarantine.case_review") == [
+        ("case_review/2024-01.csv", 2, "settlement_id names no loaded settlement")]
+
+
+@pytest.mark.parametrize("key, value, reason", [
+    ("readmission_excluded_diagnoses", "Z51", None),
+    ("readmission_excluded_diagnoses", "Z51; Z08;C79", None),
+    ("readmission_excluded_diagnoses", "z51",
+     "readmission_excluded_diagnoses: not 3-character ICD-10 categories separated by ;"),
+    ("readmission_excluded_diagnoses", "Z51.1",
+     "readmission_excluded_diagnoses: not 3-character ICD-10 categories separated by ;"),
+    ("growth_min_base", "-2.5", None),
+    ("growth_min_base", "Z51", "value is not a number"),
+    ("growth_min_base", "1e5", "value is not a number"),
+])
+def test_policy_parameters_are_numbers_but_for_the_text_ones(db, tmp_path, key, value, reason):
+    write_csv(tmp_path / "reference" / "policy_parameters.csv", "policy_parameters",
+              [{"key": "top_usage_city", "value": "4"}, {"key": key, "value": value}])
+    (load,) = load_all(db, tmp_path)
+    assert rows(db, "select key, value from raw.policy_parameters order by _line_number") == \
+        [("top_usage_city", "4")] + ([(key, value)] if reason is None else [])
+    assert rows(db, "select line_number, reason from quarantine.policy_parameters") == \
+        ([] if reason is None else [(3, reason)])

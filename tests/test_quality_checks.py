@@ -18,10 +18,10 @@ import dagster as dg
 from orchestration.loading import discover, load_file
 from orchestration.quality.batches import Load, ensure_tables, fill_batch
 from orchestration.quality.gx_context import EXPECTATIONS_DIR, sqlalchemy_url
-from orchestration.quality.suites import all_suites
+from orchestration.quality.suites import all_suites, source_rules
 from orchestration.sources import ALL_SOURCES, SOURCES
 from orchestration.warehouse import table_exists
-from tests.landing_files import settlement, write_csv, write_reference
+from tests.landing_files import INSTITUTIONS, settlement, write_csv, write_reference
 from tests.marts_landing import write_marts_landing
 
 STAY = "an inpatient stay lasts at most 365 days"
@@ -123,6 +123,49 @@ def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db):
                          from quality.enrollment""").fetchall()
     assert {number: (valid, gender) for number, valid, gender in rows} == \
            {number: (valid, gender) for number, (_, valid, gender) in cases.items()}
+
+
+def test_the_case_review_suite_checks_what_the_loader_checks(db, tmp_path):
+    """Rows that reach raw.case_review around the loader (or whose settlement was re-delivered
+    without them) break the suite's rules as the loader's rules would quarantine them."""
+    ensure_tables(db)
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1")])
+    load(db, tmp_path)
+    cases = {  # settlement_id, received, status, outcome, violating, refused → the rules broken
+        1: ("S1", "2024-01-05", "2024-01-20", "confirmed", 80, 80, set()),
+        2: ("S9", "2024-01-05", "2024-01-20", "pending", 0, 0, {"settlement_loaded"}),
+        3: ("S1", "2024-01-21", "2024-01-20", "pending", 0, 0, {"status_date_not_before_received_date"}),
+        4: ("S1", "2024-01-05", "2024-01-20", "cleared", 10, 0, {"amount_only_if_confirmed"}),
+        5: ("S1", "2024-01-05", "2024-01-20", "confirmed", 10, 11, {"refused_within_violating"}),
+        6: ("S1", "2023-12-05", "2024-02-01", "pending", 0, 0, {"in_file_month"}),
+    }
+    for line, (settlement_id, received, status, result, violating, refused, _) in cases.items():
+        db.execute("""insert into raw.case_review values (%s, 'insurer', %s, %s, %s, %s, %s,
+                          'case_review/2024-01.csv', %s, 9, '2024-01-01')""",
+                   [settlement_id, received, status, result, violating, refused, line])
+    fill_batch(db, all_suites()["case_review"], [Load(9, "case_review", "case_review/2024-01.csv", date(2024, 1, 1))])
+    rules = [r.name for r in source_rules(SOURCES["case_review"])]
+    found = db.execute(f"select _line_number, {', '.join(rules)} from quality.case_review").fetchall()
+    assert {line: {rule for rule, holds in zip(rules, values) if holds is None} for line, *values in found} == \
+           {line: case[-1] for line, case in cases.items()}
+
+
+def test_an_external_institution_needs_no_registered_county(db, tmp_path):
+    ensure_tables(db)
+    write_reference(tmp_path)
+    external = {**INSTITUTIONS[0], "institution_code": "H440304", "county_code": "440303", "managed_by": "external"}
+    write_csv(tmp_path / "reference" / "institutions.csv", "institutions", [*INSTITUTIONS, external])
+    load(db, tmp_path)
+    db.execute("""insert into raw.institutions (institution_code, institution_name, institution_type, hospital_level,
+                      ownership, county_code, managed_by, _file, _line_number, _load_id)
+                  select 'H004', institution_name, institution_type, hospital_level, ownership, '440303', 'county',
+                         _file, 5, _load_id
+                  from raw.institutions where institution_code = 'H001'""")
+    (load_id,) = db.execute("select _load_id from raw.institutions limit 1").fetchone()
+    fill_batch(db, all_suites()["institutions"], [Load(load_id, "institutions", "reference/institutions.csv", None)])
+    assert db.execute("select institution_code, county_registered from quality.institutions order by 1").fetchall() == [
+        ("H001", True), ("H002", True), ("H004", None), ("H440304", True)]
 
 
 def test_files_are_checked_until_they_pass(db, tmp_path):
@@ -278,8 +321,17 @@ def test_the_checks_are_wired_to_the_raw_assets_and_the_settlement_fact(isolated
             assert spec.blocking == (source.monthly and name != "warnings")
     assert graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["marts", "fct_settlements"]), "reconciled_with_raw")).blocking
     job = defs.resolve_job_def("load_and_build")
-    upstream = job.graph.dependency_structure.input_to_upstream_outputs_for_node("dbt_models")
-    assert "raw_data_quality" in {output.node_name for outputs in upstream.values() for output in outputs}
+
+    def upstream(node: str) -> set[str]:
+        inputs = job.graph.dependency_structure.input_to_upstream_outputs_for_node(node)
+        return {output.node_name for outputs in inputs.values() for output in outputs}
+
+    # one check step for the sources that read reference files only; case_review, which looks up
+    # settlements, loads after their checks and is checked in a step of its own; dbt waits for both
+    assert {"raw__settlement", "raw_data_quality"} <= upstream("raw__case_review")
+    assert upstream("raw_data_quality_case_review") == {"raw__case_review"}
+    assert {"raw_data_quality", "raw_data_quality_case_review"} <= upstream("dbt_models")
+    assert [node.name for node in job.graph.nodes if node.name.startswith("dbt_models")] == ["dbt_models"]
 
 
 def test_a_failing_check_stops_dbt_naming_the_file_and_the_expectation(warehouse_url, tmp_path):

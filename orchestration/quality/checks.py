@@ -108,8 +108,10 @@ def run_to_end(checks: Checks, each: Callable[[Outcome], object] = lambda outcom
             return done.value
 
 
-def raw_checks(sources: list[str], run_id: str, url: str | None = None, index: bool = True) -> Checks:
-    """Validate the pending loads of the raw `sources`: their suites and `file_loads`.
+def raw_checks(sources: list[str], run_id: str, url: str | None = None, index: bool = True,
+               step: str = "raw") -> Checks:
+    """Validate the pending loads of the raw `sources`: their suites and `file_loads`; `step`
+    names the check step in GX's run name.
 
     `index=False`: the run reconciles the settlement fact later, and that step rebuilds the Data
     Docs index, when it has settlement loads to reconcile and no error here stops the run first."""
@@ -124,7 +126,7 @@ def raw_checks(sources: list[str], run_id: str, url: str | None = None, index: b
         return not index and not any(o.blocking and o.failures for o in outcomes) and bool(_fct_batches(conn)[0][1])
 
     outcomes = [Outcome(s, c, c != "warnings", (s, "file_loads")) for s in sources for c in RAW_CHECKS]
-    return _validate(batches, check_of, outcomes, run_id, "raw", url, leaves_index)
+    return _validate(batches, check_of, outcomes, run_id, step, url, leaves_index)
 
 
 def fct_settlements_checks(run_id: str, url: str | None = None) -> Checks:

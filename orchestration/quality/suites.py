@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orchestration.sources import (ALL_SOURCES, COST_PARTS, FUND_FLOWS, FUNDS, PAYMENTS, SETTLEMENT, SETTLEMENT_AMOUNTS,
-                                   SOURCES, Source, sum_sql)
+from orchestration.sources import (ALL_SOURCES, COST_PARTS, FUND_FLOWS, FUNDS, NUMBER_PATTERN, PAYMENTS, SETTLEMENT,
+                                   SETTLEMENT_AMOUNTS, SOURCES, TEXT_PARAMETERS, Source, sum_sql)
 
 CRITICAL, WARNING = "critical", "warning"
 SCHEMA = "quality"  # the batch views and per-file tables the suites validate
@@ -103,11 +103,22 @@ def _batch_filter(source: Source, alias: str = "") -> str:
     return where + (f" and {prefix}_month = any({MONTHS})" if source.monthly else "")
 
 
-def _registered(reference: str) -> Rule:
+# Rows a lookup does not apply to, by (source, reference): as in the loader's rule.
+LOOKUP_EXEMPTIONS = {("institutions", "counties"): "r.managed_by = 'external'"}
+
+
+def _registered(source: Source, reference: str) -> Rule:
+    """The rows name a row of `reference`: a reference snapshot, or loaded monthly rows (looked
+    up through their unique key's index, as the batch has few rows and the table many)."""
     (column,) = SOURCES[reference].key
-    return Rule(f"{column.removesuffix('_code')}_registered",
-                f"r.{column} in (select {column} from raw.{reference})",
-                f"{column} is in the registry (reference/{reference}.csv)")
+    if SOURCES[reference].monthly:
+        return Rule(f"{reference}_loaded", f"exists (select from raw.{reference} k where k.{column} = r.{column})",
+                    f"{column} names a loaded {reference}")
+    holds = f"r.{column} in (select {column} from raw.{reference})"
+    description = f"{column} is in the registry (reference/{reference}.csv)"
+    if exemption := LOOKUP_EXEMPTIONS.get((source.name, reference)):
+        holds, description = f"{exemption} or {holds}", f"{description} unless {exemption.removeprefix('r.')}"
+    return Rule(f"{column.removesuffix('_code')}_registered", holds, description)
 
 
 def _in_month(source: Source) -> Rule:
@@ -151,6 +162,8 @@ _ID_VALID = (
     + " + ".join(f"get_byte(textsend(r.id_card_no), {i}) * {w}" for i, w in enumerate(_ID_WEIGHTS))
     + f" - {ord('0') * sum(_ID_WEIGHTS)}) % 11 + 1, 1) = substr(r.id_card_no, 18, 1) else false end"
 )
+
+_TEXT_KEYS = ", ".join(f"'{key}'" for key in TEXT_PARAMETERS)
 
 # The rules of each source, after the lookups and the month rule the spec implies.
 RULES: dict[str, list[Rule]] = {
@@ -201,6 +214,19 @@ RULES: dict[str, list[Rule]] = {
     "fund_opening_balance": [
         Rule("as_of_first_day", "extract(day from r.as_of_month) = 1", "as_of_month is a month"),
     ],
+    "policy_parameters": [
+        Rule("value_is_number", f"r.key in ({_TEXT_KEYS}) or r.value ~ '{NUMBER_PATTERN}'",
+             "value is a decimal number (but for the text parameters)"),
+        *(Rule(f"{key}_valid", f"r.key <> '{key}' or r.value ~ '{pattern}'", f"{key} matches {pattern}")
+          for key, pattern in TEXT_PARAMETERS.items()),
+    ],
+    "case_review": [
+        _not_before("status_date", "received_date"),
+        Rule("amount_only_if_confirmed", "r.outcome = 'confirmed' or r.violating_amount = 0",
+             "violating_amount is 0 unless the outcome is confirmed"),
+        Rule("refused_within_violating", "r.ci_refused_amount <= r.violating_amount",
+             "ci_refused_amount is not above violating_amount"),
+    ],
 }
 
 def _duplicates(source: Source, key: str) -> str:
@@ -233,7 +259,7 @@ KNOWN_VALUES = {"enrollment": ("category", ENROLLMENT_CATEGORIES), "fund_flows":
 def source_rules(source: Source) -> list[Rule]:
     required = ", ".join(f"r.{c.name}" for c in source.columns if c.required)
     rules = [Rule("required_present", f"num_nulls({required}) = 0", "every required column has a value")]
-    rules += [_registered(reference) for reference in source.lookups]
+    rules += [_registered(source, reference) for reference in source.lookups]
     if source.month_column:
         rules.append(_in_month(source))
     return rules + RULES.get(source.name, [])

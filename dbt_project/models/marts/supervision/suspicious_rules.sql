@@ -7,7 +7,11 @@ with
 
 parameters as (
 
-    select key, trim_scale(value)::text as value from {{ ref('int_policy_parameters') }}
+    select
+        key,
+        case when key in ('{{ text_policy_parameter_keys() | join("', '") }}') then value
+             else trim_scale(value::numeric)::text end as value
+    from {{ ref('int_policy_parameters') }}
 
 ),
 

@@ -1,9 +1,10 @@
--- Landed overrides of policy parameters, the value cast to numeric (the loader has checked
--- that it is a decimal number).
+-- Landed overrides of policy parameters, the value as text: a decimal number (the loader has
+-- checked it) or, for the text parameters, its text. Marts read it typed through the macro
+-- select_policy_parameters.
 
 select
     key,
-    value::numeric as value,
+    value,
     _file,
     _line_number,
     _load_id

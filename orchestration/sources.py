@@ -332,8 +332,25 @@ CASE_REVIEW = Source(
     ),
 )
 
+ALERT_RECIPIENTS = Source(
+    name="alert_recipients",
+    lookups=('counties',),
+    folder="reference",
+    monthly=False,
+    optional=True,
+    comment="who receives the alerts: the prefecture bureau (scope city) or a county bureau (its county_code)",
+    columns=(
+        Column("scope", pattern=r"^(city|\d{6})$"),
+        Column("name"),
+        Column("email", pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"),
+    ),
+    key=("scope", "email"),
+    rules=(Rule("unknown county_code in scope",
+                "t.scope <> 'city' and t.scope not in (select county_code from raw.counties)"),),
+)
+
 # In load order: a source's rules may only look at sources loaded before it.
-REFERENCE_SOURCES = (COUNTIES, INSTITUTIONS, BUDGETS, FUND_OPENING_BALANCE, POLICY_PARAMETERS)
+REFERENCE_SOURCES = (COUNTIES, INSTITUTIONS, BUDGETS, FUND_OPENING_BALANCE, POLICY_PARAMETERS, ALERT_RECIPIENTS)
 MONTHLY_SOURCES = (SETTLEMENT, FUND_FLOWS, ENROLLMENT, INSPECTION, CASE_REVIEW)
 ALL_SOURCES = REFERENCE_SOURCES + MONTHLY_SOURCES
 SOURCES = {s.name: s for s in ALL_SOURCES}

@@ -211,6 +211,10 @@ RULES: dict[str, list[Rule]] = {
                                       "+ r.penalty_amount + r.fine_amount = 0",
              "an inspection without finding involves no amounts", WARNING),
     ],
+    "alert_recipients": [
+        Rule("scope_registered", "r.scope = 'city' or r.scope in (select county_code from raw.counties)",
+             "scope is city or a county_code of the registry (reference/counties.csv)"),
+    ],
     "fund_opening_balance": [
         Rule("as_of_first_day", "extract(day from r.as_of_month) = 1", "as_of_month is a month"),
     ],
@@ -259,7 +263,8 @@ KNOWN_VALUES = {"enrollment": ("category", ENROLLMENT_CATEGORIES), "fund_flows":
 def source_rules(source: Source) -> list[Rule]:
     required = ", ".join(f"r.{c.name}" for c in source.columns if c.required)
     rules = [Rule("required_present", f"num_nulls({required}) = 0", "every required column has a value")]
-    rules += [_registered(source, reference) for reference in source.lookups]
+    rules += [_registered(source, reference) for reference in source.lookups
+              if SOURCES[reference].key[0] in source.column_names]
     if source.month_column:
         rules.append(_in_month(source))
     return rules + RULES.get(source.name, [])

@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup superset browser demo test bench bench-quality bench-dashboards serve clean
+.PHONY: setup superset browser citus demo test bench bench-quality bench-dashboards serve clean
 
 setup: $(STAMP) superset
 
@@ -34,11 +34,35 @@ $(SUPERSET_STAMP): dashboards/superset-constraints.txt
 ## here) and a font with the Chinese characters of the dashboards, for legible screenshots.
 browser: $(CHROMIUM) $(CJK_FONT)
 
-# apt-get needs root: through sudo when make runs as another user.
-APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+# apt-get and installing into the system need root: through sudo when make runs as another user.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT := $(SUDO) apt-get
 
 $(CHROMIUM) $(CJK_FONT):
 	$(APT) install -y chromium fonts-wqy-zenhei || ($(APT) update && $(APT) install -y chromium fonts-wqy-zenhei)
+
+## Citus (distributed PostgreSQL) for the Citus tests and benchmarks, where it is missing: Debian's
+## PostgreSQL 15 and build dependencies, then vendor/citus-13.2.2.tar.gz built against them
+## (vendor/README.md: licence, and the patch for Debian's recent 15.x headers). Statistics
+## reporting is left out (--without-libcurl), and so is JIT bitcode (the servers run with jit off).
+## A real server uses Citus's own packages or image (docs/citus.md).
+CITUS_VERSION := 13.2.2
+PG15_CONFIG := /usr/lib/postgresql/15/bin/pg_config
+CITUS_LIB := /usr/lib/postgresql/15/lib/citus.so
+CITUS_BUILD_DEPS := postgresql-15 postgresql-server-dev-15 libkrb5-dev liblz4-dev libzstd-dev
+CITUS_BUILD := $(or $(TMPDIR),/tmp)/yibao-citus-build
+
+citus: $(CITUS_LIB)
+
+$(CITUS_LIB):
+	$(APT) install -y $(CITUS_BUILD_DEPS) || ($(APT) update && $(APT) install -y $(CITUS_BUILD_DEPS))
+	rm -rf $(CITUS_BUILD) && mkdir -p $(CITUS_BUILD)
+	tar -xzf vendor/citus-$(CITUS_VERSION).tar.gz -C $(CITUS_BUILD)
+	patch -d $(CITUS_BUILD) -p1 < vendor/citus-$(CITUS_VERSION)-have_createdb_privilege.patch
+	cd $(CITUS_BUILD) && ./configure --quiet PG_CONFIG=$(PG15_CONFIG) --without-libcurl
+	$(MAKE) -C $(CITUS_BUILD) -j2 --quiet with_llvm=no
+	$(SUDO) $(MAKE) -C $(CITUS_BUILD) --quiet install with_llvm=no
+	rm -rf $(CITUS_BUILD)
 
 ## Generate the demo landing directory (once), load and build it, then serve the dashboards and
 ## the Dagster UI until Ctrl-C.

@@ -71,8 +71,9 @@ demo: setup
 	$(BIN)/yibao run --landing $(DEMO_LANDING)
 	$(BIN)/yibao serve
 
-## The whole test suite, against a real embedded PostgreSQL, Superset and Chromium.
-test: setup browser
+## The whole test suite, against a real embedded PostgreSQL, a local Citus cluster, Superset and
+## Chromium (Citus takes about two minutes to build, once).
+test: setup browser citus
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 ## Load and build 1M settlements (BENCH_FLAGS=--settlements=10000000 for 10M).

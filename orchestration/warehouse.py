@@ -18,11 +18,12 @@ from psycopg.conninfo import conninfo_to_dict
 
 DATABASE = "yibao"
 
-# Settings for bulk loading on a small machine; all can be changed without a restart.
+# Settings for bulk loading on a small machine; all can be changed without a restart. The local
+# Citus cluster's nodes (orchestration/citus_cluster.py) get them too.
 # deadlock_timeout: a statement waiting for a lock that autovacuum holds has it cancelled only
 # after this wait; dbt's COMMENT or ALTER TABLE right after a large insert, which autovacuum
 # starts to analyze, waited the default second (a second per large model in every build).
-_EMBEDDED_SETTINGS = {
+SERVER_SETTINGS = {
     "work_mem": "64MB",
     "maintenance_work_mem": "512MB",
     "max_wal_size": "4GB",
@@ -58,8 +59,8 @@ def embedded_url() -> str:
 
 
 def _apply_settings(admin: psycopg.Connection) -> None:
-    """Set the _EMBEDDED_SETTINGS the server does not have yet (new ones reach old servers too)."""
-    stale = {name: value for name, value in _EMBEDDED_SETTINGS.items()
+    """Set the SERVER_SETTINGS the server does not have yet (new ones reach old servers too)."""
+    stale = {name: value for name, value in SERVER_SETTINGS.items()
              if admin.execute("select current_setting(%s)", [name]).fetchone()[0] != value}
     for name, value in stale.items():
         admin.execute(f"alter system set {name} = '{value}'")

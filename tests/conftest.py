@@ -116,3 +116,35 @@ def db(warehouse_url):
 
 def database_name(url: str) -> str:
     return conninfo_to_dict(url)["dbname"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `citus` are skipped, saying why, where Citus is not installed."""
+    from orchestration.citus_cluster import citus_installed
+
+    if citus_installed():
+        return
+    skip = pytest.mark.skip(reason="Citus is not installed (make citus)")
+    for item in items:
+        if "citus" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def citus_cluster():
+    """A Citus coordinator and two workers for the session, stopped and deleted after it."""
+    from orchestration.citus_cluster import running_cluster
+
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def citus_warehouse_url(citus_cluster, monkeypatch) -> str:
+    """A new database on the Citus cluster; WAREHOUSE_URL points at its coordinator for the
+    duration of the test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = citus_cluster.create_database(name)
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    yield url
+    citus_cluster.drop_database(name)

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from unittest.mock import patch
 
 import psycopg
 import pytest
 
+from orchestration.dbt_project import BUILD_ARGS, run_dbt
+from orchestration.generator import generate
+from orchestration.raw_schema import ensure_schemas
+from orchestration.sources import ALL_SOURCES
+from orchestration.warehouse import export_dbt_env
 from tests.conftest import database_name
+
+YIBAO = str(Path(sys.executable).with_name("yibao"))
 
 pytestmark = pytest.mark.citus
 
@@ -53,3 +66,95 @@ def test_a_custom_setting_reaches_the_shards_only_through_a_scalar_subquery(citu
 
     assert bare == [("P1", None), ("P2", None), ("P3", None)]
     assert subquery == [(p, hashlib.sha256(f"{key}{p}".encode()).hexdigest()) for p in ("P1", "P2", "P3")]
+
+
+# The distribution docs/citus.md chooses: the raw tables' (the loader's, to do) and the models'
+# (dbt_project.yml's meta.citus_distribution), for the tables the tests can check already.
+RAW_DISTRIBUTION = {f"raw.{source.name}": {"settlement": "settlement_id", "enrollment": "person_id"}.get(
+    source.name, "reference") for source in ALL_SOURCES}
+MODEL_DISTRIBUTION = {
+    "intermediate.int_settlements_screened": "settlement_id",
+    "intermediate.int_settlement_reversals": "reversal_of",
+    "intermediate.int_stays_effective": "person_key",
+    "intermediate.int_enrollment_spells": "person_key",
+    "marts.fct_settlements": "settlement_id",
+    "marts.dim_institutions": "reference",
+}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("citus") / "landing"
+    generate(root, start="2024-11", months=8, persons=1500)
+    return root
+
+
+@pytest.fixture(scope="module")
+def single_server(built_warehouse, landing) -> psycopg.Connection:
+    """The landing directory loaded and built on the embedded server, for comparison."""
+    return built_warehouse(landing)
+
+
+def distribution(conn: psycopg.Connection, tables: dict[str, str]) -> dict[str, str | None]:
+    """How each of `tables` is distributed: its distribution column, `reference`, or None."""
+    found = dict(conn.execute("""
+        select logicalrelid::regclass::text,
+               case when partmethod = 'n' then 'reference' else column_to_column_name(logicalrelid, partkey) end
+        from pg_dist_partition""").fetchall())
+    return {table: found.get(table) for table in tables}
+
+
+def mart_rows(conn: psycopg.Connection) -> dict[str, list[tuple]]:
+    """Every mart's rows, sorted."""
+    marts = [t for (t,) in conn.execute("select tablename from pg_tables where schemaname = 'marts'")]
+    return {mart: sorted(conn.execute(f"select * from marts.{mart}").fetchall(), key=repr) for mart in marts}
+
+
+def test_dbt_on_the_citus_target_distributes_the_models_and_builds_the_marts_of_a_single_server(
+        citus_cluster, single_server):
+    """The dbt part, until the loader runs on Citus: the raw rows the loader put into the embedded
+    server are copied into raw tables distributed as docs/citus.md says (the loader's job, to
+    come), and a build on the `citus` target distributes the models as dbt_project.yml says and
+    gives every mart the embedded server's rows."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = citus_cluster.create_database(name)
+    try:
+        with psycopg.connect(url, autocommit=True) as citus:
+            ensure_schemas(citus)
+            for table, column in RAW_DISTRIBUTION.items():
+                if column == "reference":
+                    citus.execute("select create_reference_table(%s)", [table])
+                else:
+                    citus.execute("select create_distributed_table(%s, %s)", [table, column])
+                with single_server.cursor().copy(f"copy {table} to stdout") as rows, \
+                        citus.cursor().copy(f"copy {table} from stdin") as into:
+                    for block in rows:
+                        into.write(block)
+        with patch.dict(os.environ):
+            env = export_dbt_env(url)
+            result = run_dbt(*BUILD_ARGS, env={**os.environ, **env, "YIBAO_DBT_TARGET": "citus"},
+                             capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-5000:]
+        with psycopg.connect(url) as citus:
+            assert distribution(citus, MODEL_DISTRIBUTION) == MODEL_DISTRIBUTION
+            assert mart_rows(citus) == mart_rows(single_server)
+    finally:
+        citus_cluster.drop_database(name)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the loader does not run on PostgreSQL 15 yet (pg_input_is_valid), does not distribute the raw tables, "
+    "and its reversal checks join a local table to a distributed one (docs/citus.md, breaks L1-L4)"))
+def test_yibao_run_on_citus_builds_the_marts_of_a_single_server(citus_cluster, single_server, landing):
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = citus_cluster.create_database(name)
+    try:
+        result = subprocess.run([YIBAO, "run", "--landing", str(landing)], capture_output=True, text=True,
+                                timeout=900, env={**os.environ, "WAREHOUSE_URL": url, "YIBAO_DBT_TARGET": "citus"})
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        with psycopg.connect(url) as citus:
+            expected = {**RAW_DISTRIBUTION, **MODEL_DISTRIBUTION}
+            assert distribution(citus, expected) == expected
+            assert mart_rows(citus) == mart_rows(single_server)
+    finally:
+        citus_cluster.drop_database(name)

@@ -10,8 +10,23 @@
     months_follow_source checks every month-incremental model against its source.
     `relation` must be a table or a simple view over one (no CTEs, or PostgreSQL cannot use
     the index).
+
+    With `with_range`, also the smallest and largest `_load_id` of each month
+    (min_load_id, max_load_id: one more index probe each), to check that invariant.
+
+    On the `citus` target the one place where the SQL differs (docs/citus.md): Citus runs a
+    recursive CTE, or a subquery correlated on another column than the distribution column,
+    over a distributed table only when it filters on the distribution column, so each shard
+    groups its rows by month instead, in parallel on the workers, and the coordinator merges
+    the groups.
 -#}
-{% macro month_load_ids(relation, month_column) -%}
+{% macro month_load_ids(relation, month_column, with_range=false) -%}
+    {%- if target.name == 'citus' -%}
+    select {{ month_column }} as month, min(_load_id) as load_id
+        {%- if with_range %}, min(_load_id) as min_load_id, max(_load_id) as max_load_id{% endif %}
+    from {{ relation }}
+    group by {{ month_column }}
+    {%- else -%}
     with recursive months_in_index (month, load_id) as (
         (
             select {{ month_column }}, _load_id
@@ -30,7 +45,13 @@
             limit 1
         ) as next_month
     )
-    select month, load_id from months_in_index
+    select month, load_id
+        {%- for bound in (['min', 'max'] if with_range else []) %},
+        (select {{ bound }}(probe._load_id) from {{ relation }} as probe
+         where probe.{{ month_column }} = months_in_index.month) as {{ bound }}_load_id
+        {%- endfor %}
+    from months_in_index
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -12,14 +12,7 @@ with
 
 built as (
 
-    select
-        months.month,
-        (select min(_load_id) from {{ model }} as probe where probe.{{ month_column }} = months.month)
-            as first_load_id,
-        (select max(_load_id) from {{ model }} as probe where probe.{{ month_column }} = months.month)
-            as last_load_id
-
-    from ({{ month_load_ids(model, month_column) }}) as months
+    {{ month_load_ids(model, month_column, with_range=true) }}
 
 ),
 
@@ -31,15 +24,15 @@ landed as (
 
 select
     coalesce(built.month, landed.month) as month,
-    built.first_load_id,
-    built.last_load_id,
+    built.min_load_id,
+    built.max_load_id,
     landed.load_id as landed_load_id
 
 from built
 full outer join landed on landed.month = built.month
 where landed.month is null
-    or built.first_load_id <> landed.load_id
-    or built.last_load_id <> landed.load_id
+    or built.min_load_id <> landed.load_id
+    or built.max_load_id <> landed.load_id
     {%- if every_month %}
     or built.month is null
     {%- endif %}

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from orchestration.warehouse import SERVER_SETTINGS, create_database
+from orchestration import warehouse
 
 # Where `make citus` builds and installs (the Makefile's PG15_CONFIG and CITUS_LIB).
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -91,7 +91,7 @@ class CitusCluster:
         returns its URL on the coordinator."""
         for node in self.nodes:
             with psycopg.connect(self.url(node=node), autocommit=True) as admin:
-                create_database(admin, name)
+                warehouse.create_database(admin, name)
             with psycopg.connect(self.url(name, node), autocommit=True) as conn:
                 conn.execute("create extension citus")
         with psycopg.connect(self.url(name), autocommit=True) as conn:
@@ -148,7 +148,7 @@ def _init_node(root: Path, node: Node) -> None:
     data = root / node.name
     _run([str(PG_BIN / "initdb"), "-D", str(data), "-U", DATABASE_USER, "--auth=trust",
           "--encoding=UTF8", "--locale=C.UTF-8"])
-    settings = {**SERVER_SETTINGS, **CITUS_SETTINGS, "port": str(node.port),
+    settings = {**warehouse.SERVER_SETTINGS, **CITUS_SETTINGS, "port": str(node.port),
                 "unix_socket_directories": str(root)}
     with (data / "postgresql.conf").open("a") as conf:
         conf.write("\n# orchestration/citus_cluster.py\n")

@@ -72,7 +72,7 @@ demo: setup
 	$(BIN)/yibao serve
 
 ## The whole test suite, against a real embedded PostgreSQL, a local Citus cluster, Superset and
-## Chromium (Citus takes about two minutes to build, once).
+## Chromium (Citus is built once, where it is missing: make citus).
 test: setup browser citus
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 

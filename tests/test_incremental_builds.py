@@ -29,8 +29,8 @@ from tests.landing_files import write_csv
 
 MONTHLY = ("settlement", "fund_flows", "enrollment", "inspection")
 INCREMENTAL_INTERMEDIATES = ("int_settlements_summed_by_institution_month", "int_settlement_reversals",
-                             "int_settlements_screened", "int_settlement_costs_by_institution_month",
-                             "int_fund_paid_by_person_month", "int_fund_paid_attributed", "int_enrollment_spells")
+                             "int_settlements_screened", "int_fund_paid_by_person_month", "int_fund_paid_attributed",
+                             "int_enrollment_spells")
 
 
 @pytest.fixture(scope="module")

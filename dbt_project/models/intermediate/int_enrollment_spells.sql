@@ -14,10 +14,7 @@
 -- identity card number, birth date or gender. _month and _load_id: the delivery the spell's values
 -- come from; _built_at: the start of the dbt run that built the spell.
 --
--- Incremental by person (macro persons_to_rebuild): a run recomputes all spells of the persons in
--- the months new since the last run, which are few (a month's enrollment file holds the spells
--- starting or changing in it); when a month built before was re-delivered or is gone, it
--- recomputes everyone.
+-- Person-incremental (dbt_project/README.md, "Incremental models").
 
 with
 

@@ -14,8 +14,7 @@
 -- begun by then, else the first. enrollment_monthly sums them by the spell's county, scheme and
 -- category. Persons without any spell are left out.
 --
--- Incremental by month like its source, and by person: a run also attributes again every month
--- of the persons whose spells were rebuilt since its last run (macros/spells_rebuilt.sql).
+-- Month- and person-incremental (dbt_project/README.md, "Incremental models").
 
 with
 

@@ -3,8 +3,8 @@
 -- Fund payments per person (keyed pseudonym) and settlement month, net of reversals: what
 -- enrollment_monthly attributes to the persons' enrollment spells. Narrower than the fact, with
 -- fewer rows (about 0.6 per settlement; person-months with no fund payment are left out), and
--- incremental by month like it, so the mart's join to the spells reads no settlement row.
--- Summed from the landed settlements, as int_settlements_summed_by_institution_month is, rather
+-- month-incremental (dbt_project/README.md), so the mart's join to the spells reads no settlement
+-- row. Summed from the landed settlements, as int_settlements_summed_by_institution_month is, rather
 -- than from the fact: it is built beside the fact instead of after it, which takes the fact off
 -- the build's longest chain (this table, int_fund_paid_attributed, enrollment_monthly). The
 -- pseudonym is computed once per person and month.

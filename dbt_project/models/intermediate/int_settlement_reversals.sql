@@ -2,9 +2,9 @@
 
 -- Reversal rows of the settlements (沖正): which settlement each reverses. A few per cent of the
 -- settlements; what decides that a settlement is effective (int_settlements_screened_effective,
--- institution_indicators_half_year) without scanning the fact. Incremental by month like
--- fct_settlements (macros delete_stale_months, where_month_changed), from the landed rows as the
--- fact is: built beside the fact, not after it, which keeps the fact off the screening rules'
+-- institution_indicators_half_year) without scanning the fact. Month-incremental
+-- (dbt_project/README.md), from the landed rows as the fact is: built beside the fact, not after
+-- it, which keeps the fact off the screening rules'
 -- chain of models (this table and int_settlements_screened, int_stays_effective,
 -- suspicious_settlements).
 

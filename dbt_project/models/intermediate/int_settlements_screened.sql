@@ -4,8 +4,8 @@
 -- of the fact): settlements that are not reversals and are an inpatient stay, carry a
 -- critical-illness insurance payment (rule ci_high_cost; its threshold is positive) or are a
 -- diabetes special-outpatient visit (rule diabetes_drug_cost). Reversed ones are still here:
--- int_settlements_screened_effective drops them. Incremental by month like fct_settlements, so
--- a new month costs a pass over that month only. From the landed rows, with the fact's person
+-- int_settlements_screened_effective drops them. Month-incremental (dbt_project/README.md), so a
+-- new month costs a pass over that month only. From the landed rows, with the fact's person
 -- pseudonym and half-year: built beside the fact, not after it, like int_settlement_reversals.
 
 with

@@ -2,18 +2,9 @@
 
 -- Settlements (結算): one row per valid settlement, reversals included with their negative
 -- amounts, so sums net them. No personal data: the person appears only as a keyed pseudonym.
---
--- Incremental by month. A run rebuilds only the months whose landed rows carry another load id
--- than the fact's rows of that month — a new or re-delivered month: the pre-hook deletes the
--- re-delivered months and those no longer landed (macro delete_stale_months), and the select
--- appends the months the fact does not hold (macro where_month_changed). Other months are not
--- touched. Finding those months costs a few index probes per month (macro month_load_ids), not
--- a scan of either table. `dbt build --full-refresh` rebuilds everything (needed after a column
--- change: on_schema_change is `fail`). The other month-incremental models follow their source
--- (the landed rows, or this fact) the same way; the test months_follow_source checks each one's
--- months against its source.
+-- Month-incremental (dbt_project/README.md, "Incremental models").
 -- settlement_id is kept unique by a unique index built after the bulk insert rather than a
--- primary-key constraint, which dbt would create before it (3× slower at 10M rows).
+-- primary-key constraint, which dbt would create before it.
 
 with
 

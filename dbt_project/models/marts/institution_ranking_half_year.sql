@@ -48,21 +48,19 @@ usage_by_half_year as (
 
     select
         institution_code,
-        extract(year from settlement_month)::integer as period_year,
-        case when extract(month from settlement_month) <= 6 then 1 else 2 end as period_half,
+        {{ half_year_start('settlement_month') }} as period_start_date,
         sum(critical_illness_paid) as ci_fund_usage
 
     from settlement_sums
-    group by 1, 2, 3
+    group by 1, 2
 
 ),
 
 used as (
 
     select
-        current_half.period_year || '-H' || current_half.period_half as period,
-        (make_date(current_half.period_year, current_half.period_half * 6, 1)
-            + interval '1 month' - interval '1 day')::date as period_end_date,
+        {{ half_year('current_half.period_start_date') }} as period,
+        {{ half_year_end('current_half.period_start_date') }} as period_end_date,
         current_half.institution_code,
         current_half.ci_fund_usage,
         coalesce(previous_year.ci_fund_usage, 0) as prev_ci_fund_usage
@@ -70,8 +68,7 @@ used as (
     from usage_by_half_year as current_half
     left join usage_by_half_year as previous_year
         on previous_year.institution_code = current_half.institution_code
-        and previous_year.period_year = current_half.period_year - 1
-        and previous_year.period_half = current_half.period_half
+        and previous_year.period_start_date = (current_half.period_start_date - interval '1 year')::date
 
     where current_half.ci_fund_usage > 0
 

@@ -53,9 +53,9 @@ inspections as (
 
 periods as (
 
-    select distinct 'year'::text as period_kind, year::text as period, year as period_year from {{ ref('dim_months') }}
+    select distinct 'year'::text as period_kind, year::text as period from {{ ref('dim_months') }}
     union
-    select distinct 'half_year', half_year, year from {{ ref('dim_months') }}
+    select distinct 'half_year', half_year from {{ ref('dim_months') }}
 
 ),
 
@@ -131,8 +131,7 @@ filled as (
 
     select
         spine.*,
-        case when spine.period_kind = 'year' then (spine.period_year - 1)::text
-             else (spine.period_year - 1)::text || right(spine.period, 3) end as prev_period,
+        {{ period_a_year_earlier('spine.period') }} as prev_period,
         coalesce(unpivoted.value, 0) as value
 
     from spine

@@ -18,7 +18,7 @@ with
 monthly_costs as (
 
     select {{ half_year('settlement_month') }} as period, institution_code, total_cost, drug_cost, self_paid
-    from {{ ref('int_settlement_costs_by_institution_month') }}
+    from {{ ref('int_settlements_summed_by_institution_month') }}
     where not is_out_of_area
 
 ),

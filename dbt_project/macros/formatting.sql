@@ -12,5 +12,5 @@
 
 {#- Text of a ratio as a percentage with one decimal (37.5%), for reason texts. -#}
 {% macro format_percent(expression) -%}
-    to_char(100 * ({{ expression }}), 'FM9990.0') || '%'
+    to_char(100 * ({{ expression }}), 'FM999999990.0') || '%'
 {%- endmacro %}

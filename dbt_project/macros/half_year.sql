@@ -31,3 +31,9 @@
 {% macro period_a_year_earlier(period) -%}
     ((left({{ period }}, 4)::integer - 1)::text || substr({{ period }}, 5))
 {%- endmacro %}
+
+
+{#- The first day of a half-year written `YYYY-H1` or `YYYY-H2`. -#}
+{% macro half_year_first_day(period) -%}
+    make_date(left({{ period }}, 4)::integer, case when right({{ period }}, 1) = '1' then 1 else 7 end, 1)
+{%- endmacro %}

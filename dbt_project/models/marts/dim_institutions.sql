@@ -1,5 +1,6 @@
 -- Designated institutions (定點醫藥機構): one row per institution_code, with the county's name
--- and the scope the half-year rankings use (`city` for 市本級, else the county_code).
+-- and the scope the half-year rankings use (`city` for 市本級, the county_code for county-managed
+-- institutions, NULL for external ones: the prefecture cannot inspect care outside it).
 
 with
 
@@ -26,14 +27,16 @@ final as (
         institutions.county_code,
         counties.county_name,
         institutions.managed_by,
-        case
-            when institutions.managed_by = 'city' then 'city'
-            else institutions.county_code
+        case institutions.managed_by
+            when 'city' then 'city'
+            when 'county' then institutions.county_code
         end as ranking_scope,
         institutions.beds
 
     from institutions
-    left join counties on counties.county_code = institutions.county_code
+    left join counties
+        on counties.county_code = institutions.county_code
+        and institutions.managed_by <> 'external'
 
 )
 

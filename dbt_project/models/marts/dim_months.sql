@@ -1,6 +1,7 @@
 -- Month spine: every month from the earliest tracked month (a fund's as_of_month or the first
 -- month of any monthly source) to the latest month of any monthly source (settlement,
--- fund_flows, enrollment, inspection), with no gap. Each min/max reads the raw `_month` index.
+-- fund_flows, enrollment, inspection, case_review), with no gap. Each min/max reads the raw
+-- `_month` index.
 
 with
 
@@ -12,13 +13,15 @@ first_and_latest as (
             (select min(_month) from {{ ref('stg_bureau__settlements') }}),
             (select min(_month) from {{ ref('stg_bureau__fund_flows') }}),
             (select min(_month) from {{ ref('stg_bureau__enrollments') }}),
-            (select min(_month) from {{ ref('stg_bureau__inspections') }})
+            (select min(_month) from {{ ref('stg_bureau__inspections') }}),
+            (select min(_month) from {{ ref('stg_bureau__case_reviews') }})
         ) as first_month,
         greatest(
             (select max(_month) from {{ ref('stg_bureau__settlements') }}),
             (select max(_month) from {{ ref('stg_bureau__fund_flows') }}),
             (select max(_month) from {{ ref('stg_bureau__enrollments') }}),
-            (select max(_month) from {{ ref('stg_bureau__inspections') }})
+            (select max(_month) from {{ ref('stg_bureau__inspections') }}),
+            (select max(_month) from {{ ref('stg_bureau__case_reviews') }})
         ) as latest_month
 
 ),

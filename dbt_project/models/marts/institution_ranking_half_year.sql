@@ -1,10 +1,12 @@
 -- Half-year CI-insurance ranking of institutions (大病保險資金使用排名): one row per half-year and
 -- institution with CI usage > 0, for picking on-site inspections (貴港 plan §四(二)2).
---   scope             `city` for city-managed institutions (市本級), else the county_code
+--   scope             `city` for city-managed institutions (市本級), else the county_code;
+--                     external institutions (異地定點) are in no scope and have no row
 --   usage_rank        by ci_fund_usage, highest first, within period and scope
 --   growth_rate       vs the same half of the previous year; NULL when that is below
 --                     growth_min_base (100000 yuan)
---   growth_rank       by growth_rate among non-NULL, city scope only
+--   growth_rank       by growth_rate among the positive ones (費用增速: a falling institution
+--                     is not fast-growing), city scope only
 --   last_onsite_date  latest onsite/special/joint_patrol/flying inspection on or before the
 --                     period's last day
 --   is_candidate      (is_top_usage or is_top_growth) and not recently_inspected
@@ -24,6 +26,7 @@ institutions as (
 
     select institution_code, institution_name, county_code, ranking_scope
     from {{ ref('dim_institutions') }}
+    where ranking_scope is not null
 
 ),
 
@@ -100,9 +103,9 @@ ranked as (
             partition by period, scope
             order by ci_fund_usage desc, institution_code
         ) as usage_rank,
-        case when scope = 'city' and growth_rate is not null then
+        case when scope = 'city' and growth_rate > 0 then
             row_number() over (
-                partition by period, scope, growth_rate is null
+                partition by period, scope, growth_rate > 0
                 order by growth_rate desc, institution_code
             )
         end as growth_rank

@@ -1,8 +1,11 @@
--- Rule `readmission` (分解住院, DOMAIN 4-5): stay B when the same person has another stay A with
--- 0 ≤ B.admission_date − A.discharge_date ≤ readmission_days (default 15) and the same first three
--- characters of diagnosis_code. figure = the smallest such gap in days; the reason names the
--- earlier stay (the one with the smallest gap, then the lowest settlement_id).
--- The self-join is bounded by person, diagnosis category and the date window.
+-- Rule `readmission` (分解住院, DOMAIN 4-5): stay B when the same person has another stay A at the
+-- same institution with 0 ≤ B.admission_date − A.discharge_date ≤ readmission_days (default 15)
+-- and the same first three characters of diagnosis_code, unless those are one of
+-- readmission_excluded_diagnoses (default Z51: planned chemotherapy and radiotherapy sessions). A
+-- stay at another institution is a transfer, not a split admission. figure = the smallest such
+-- gap in days; the reason names the earlier stay (the one with the smallest gap, then the lowest
+-- settlement_id). The self-join is bounded by person, institution, diagnosis category and the
+-- date window.
 
 with
 
@@ -17,7 +20,7 @@ stays as not materialized (  -- read twice: a hash join on the table, not a sort
 
 parameters as (
 
-    {{ select_policy_parameters(['readmission_days']) }}
+    {{ select_policy_parameters(['readmission_days', 'readmission_excluded_diagnoses']) }}
 
 ),
 
@@ -36,10 +39,13 @@ pairs as (
     cross join parameters
     inner join stays as earlier_stay
         on earlier_stay.person_key = later_stay.person_key
+        and earlier_stay.institution_code = later_stay.institution_code
         and earlier_stay.diagnosis_category = later_stay.diagnosis_category
         and earlier_stay.settlement_id <> later_stay.settlement_id
         and earlier_stay.discharge_date between later_stay.admission_date - parameters.readmission_days::integer
                                             and later_stay.admission_date
+    where later_stay.diagnosis_category <> all(
+        string_to_array(replace(parameters.readmission_excluded_diagnoses, ' ', ''), ';'))
 
 ),
 
@@ -60,10 +66,10 @@ flagged as (
         person_key,
         settlement_month,
         gap_days::numeric as figure,
-        '前次住院(' || earlier_settlement_id || ')出院後' || gap_days || '天以同一診斷(' || diagnosis_category
-            || ')再次入院,疑似分解住院 / readmitted ' || gap_days || ' days after the discharge of stay '
-            || earlier_settlement_id || ' with the same diagnosis (' || diagnosis_category
-            || '): split-admission risk' as reason
+        '前次住院(' || earlier_settlement_id || ')出院後' || gap_days || '天在同一機構以同一診斷('
+            || diagnosis_category || ')再次入院,疑似分解住院 / readmitted ' || gap_days
+            || ' days after the discharge of stay ' || earlier_settlement_id || ' at the same institution'
+            || ' with the same diagnosis (' || diagnosis_category || '): split-admission risk' as reason
 
     from closest
 

@@ -1,6 +1,7 @@
 -- On-site inspection coverage (現場檢查覆蓋率, DOMAIN 1 and 8): one row per half-year, county and
 -- institution type, for every half-year of dim_months, every county and the four types (zero-filled).
 --   institution_count              institutions of the county and type in the current reference snapshot
+--                                  (external institutions, outside the prefecture, are in no county)
 --   onsite_inspected_institutions  of these, those with an on-site inspection in the half-year (kind
 --                                  onsite, special, joint_patrol or flying, by inspection_date)
 --   onsite_coverage_rate           onsite_inspected_institutions ÷ institution_count, NULL without institutions
@@ -10,7 +11,9 @@ with
 
 institutions as (
 
-    select institution_code, institution_type, county_code from {{ ref('dim_institutions') }}
+    select institution_code, institution_type, county_code
+    from {{ ref('dim_institutions') }}
+    where managed_by <> 'external'
 
 ),
 

@@ -1,7 +1,7 @@
 -- Inspection results with year-on-year change (稽核檢查結果及同比, DOMAIN 8): one row per period,
 -- county, institution type and metric, for every year and half-year of dim_months (zero-filled).
--- The county and type are the inspected institution's (dim_institutions); periods go by
--- inspection_date. Metrics:
+-- The county and type are the inspected institution's (dim_institutions; external institutions
+-- are in no county); periods go by inspection_date. Metrics:
 --   inspections, onsite_inspections           inspections (on-site: onsite, special, joint_patrol, flying)
 --   inspected_institutions                    distinct institutions inspected
 --   violating_institutions                    distinct institutions with a finding other than `none`
@@ -35,6 +35,7 @@ loaded_inspections as (
 institutions as (
 
     select * from {{ ref('dim_institutions') }}
+    where managed_by <> 'external'
 
 ),
 

@@ -1,7 +1,7 @@
 -- Institution indicators against their peers (醫療機構費用指標, DOMAIN 7 雙控): one row per
 -- half-year, institution and indicator, from the institution's effective settlements that are not
--- out-of-area care (is_out_of_area = false: the bureau's own designated institutions); a row only
--- where the denominator is positive.
+-- out-of-area care (is_out_of_area = false), at the prefecture's own institutions (not external
+-- ones); a row only where the denominator is positive.
 --   cost_per_stay          Σ total_cost of stays ÷ stays                      (住院次均費用)
 --   cost_per_bed_day       Σ total_cost of stays ÷ Σ bed-days                (床日費用)
 --   drug_share             Σ drug_cost ÷ Σ total_cost, all visit types      (藥佔比)
@@ -51,6 +51,7 @@ institutions as (
 
     select institution_code, institution_type, coalesce(hospital_level, '') as hospital_level, county_code
     from {{ ref('dim_institutions') }}
+    where managed_by <> 'external'
 
 ),
 

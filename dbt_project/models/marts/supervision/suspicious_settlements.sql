@@ -1,10 +1,12 @@
 -- Suspicious settlements (疑似問題病案, shared/CONTRACT.md §3): one row per flagged settlement and
 -- screening rule, the union of the rule models int_suspicious__<rule_id>. Rules see only effective
 -- settlements (neither reversals nor reversed). The bureau must conclude its verification within
--- three months (原則上於3個月內作出核查結果):
---   detected_month  the flagged settlement's settlement month
---   due_date        detected_month + 3 months
---   is_past_due     due_date before the latest data month (dim_months)
+-- three months (原則上於3個月內作出核查結果); the case's state is its latest case review:
+--   detected_month    the flagged settlement's settlement month
+--   received_date, review_outcome, concluded_date   from the latest case_review row; NULL when none
+--   due_date          received_date + 3 months when a review exists, else detected_month + 3 months
+--   is_past_due       due_date before the latest data month (dim_months) and the case neither
+--                     confirmed nor cleared
 
 {% set rules = screening_rules() | map(attribute=0) | list %}
 
@@ -28,6 +30,13 @@ flagged as (
 
 ),
 
+reviews as (
+
+    select settlement_id, received_date, outcome, concluded_date, due_date
+    from {{ ref('int_case_reviews_latest') }}
+
+),
+
 latest as (
 
     select month as latest_month
@@ -36,20 +45,38 @@ latest as (
 
 ),
 
+deadlines as (
+
+    select
+        flagged.*,
+        reviews.received_date,
+        reviews.outcome as review_outcome,
+        reviews.concluded_date,
+        coalesce(reviews.due_date, (flagged.settlement_month + interval '3 months')::date) as due_date
+
+    from flagged
+    left join reviews on reviews.settlement_id = flagged.settlement_id
+
+),
+
 final as (
 
     select
-        flagged.settlement_id,
-        flagged.rule_id,
-        flagged.institution_code,
-        flagged.person_key,
-        flagged.figure::numeric(18, 2) as figure,
-        flagged.settlement_month as detected_month,
-        (flagged.settlement_month + interval '3 months')::date as due_date,
-        coalesce((flagged.settlement_month + interval '3 months')::date < latest.latest_month, false) as is_past_due,
-        flagged.reason
+        deadlines.settlement_id,
+        deadlines.rule_id,
+        deadlines.institution_code,
+        deadlines.person_key,
+        deadlines.figure::numeric(18, 2) as figure,
+        deadlines.settlement_month as detected_month,
+        deadlines.received_date,
+        deadlines.review_outcome,
+        deadlines.concluded_date,
+        deadlines.due_date,
+        coalesce(deadlines.due_date < latest.latest_month, false)
+            and deadlines.concluded_date is null as is_past_due,
+        deadlines.reason
 
-    from flagged
+    from deadlines
     left join latest on true
 
 )

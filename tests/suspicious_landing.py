@@ -7,11 +7,13 @@ they report; unnamed settlements must not be flagged by the rule of their case.
 ci_high_cost (any visit type; threshold 30,000):
   CI1 pays exactly 30,000.00 → flagged, figure 30000; CI2 29,999.99 → not; CI3 45,000 but reversed
   by CI3R → neither CI3 nor the reversal.
-readmission (15 days, same 3-character diagnosis):
+readmission (15 days, same institution and 3-character diagnosis, Z51 excluded):
   R1A discharged 02-01, R1B (J18.0 vs J18.9) admitted 02-16: gap 15 → R1B, figure 15.
   R2A discharged 02-01, R2B admitted 02-17: gap 16 → not.
   R3A J18.9 discharged 02-01, R3B J20.9 admitted 02-04: another diagnosis → not.
-  R4A discharged 02-10, R4B admitted 02-10 (gap 0) → R4B, figure 0.
+  R4A at H1 discharged 02-10, R4B at H2 admitted 02-10: a transfer → not.
+  R7A discharged 02-10, R7B admitted 02-10 (gap 0) → R7B, figure 0.
+  R8A, R8B chemotherapy sessions (Z51.1) 7 days apart → not.
   R5A discharged 01-10, R5B admitted 01-12 (gap 2) → R5B, figure 2; R5C admitted 01-20: gaps 10
   (R5A) and 6 (R5B) → R5C, figure 6 (the smallest).
   R6A discharged 02-01 but reversed by R6X; R6B admitted 02-05 → not: R6A does not count.
@@ -138,6 +140,10 @@ def _settlements() -> list[dict]:
         r6a := settle("R6A", "PR6", "H1", admission="2025-01-25", discharge="2025-02-01"),
         reverse("R6X", r6a, "2025-02-03"),
         settle("R6B", "PR6", "H1", admission="2025-02-05", discharge="2025-02-09"),
+        settle("R7A", "PR7", "H1", admission="2025-02-05", discharge="2025-02-10"),
+        settle("R7B", "PR7", "H1", admission="2025-02-10", discharge="2025-02-14"),
+        settle("R8A", "PR8", "H1", admission="2025-02-01", discharge="2025-02-03", diagnosis="Z51.1"),
+        settle("R8B", "PR8", "H1", admission="2025-02-10", discharge="2025-02-12", diagnosis="Z51.1"),
         settle("O1X", "PO1", "H1", admission="2025-03-01", discharge="2025-03-10", diagnosis="I10"),
         settle("O1Y", "PO1", "H2", admission="2025-03-05", discharge="2025-03-08", diagnosis="K29.7"),
         settle("O1Z", "PO1", "H3", admission="2025-03-09", discharge="2025-03-12", diagnosis="N39.0"),

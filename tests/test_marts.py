@@ -188,13 +188,14 @@ RANKING = """select institution_code, county_code, ci_fund_usage, usage_rank, pr
 
 def test_city_institutions_rank_by_usage_and_growth_with_ties_by_code(marts):
     # C1 and C2 tie on usage: C1 first. C3's previous 99,999.99 is below growth_min_base
-    # (no growth rate); C4's 100,000.00 is not. C5 is city-managed although in county 450821.
+    # (no growth rate); C4's 100,000.00 is not. C5 is city-managed although in county 450821;
+    # it falls (−20 %): no growth rank.
     assert rows(marts, RANKING, "2025-H1", "city") == [
         ("C1", "450802", D("500000.00"), 1, D("400000.00"), D("0.250000"), 3, True, True),
         ("C2", "450802", D("500000.00"), 2, D("200000.00"), D("1.500000"), 1, True, True),
         ("C3", "450802", D("300000.00"), 3, D("99999.99"), None, None, True, False),
         ("C4", "450802", D("200000.00"), 4, D("100000.00"), D("1.000000"), 2, False, True),
-        ("C5", "450821", D("120000.00"), 5, D("150000.00"), D("-0.200000"), 4, False, False),
+        ("C5", "450821", D("120000.00"), 5, D("150000.00"), D("-0.200000"), None, False, False),
         ("C6", "450802", D("100000.00"), 6, D("0.00"), None, None, False, False),
     ]
 

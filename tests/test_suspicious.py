@@ -203,8 +203,9 @@ def test_ci_high_cost_threshold_is_inclusive_and_reversed_cases_drop_out(handmad
 
 def test_readmission_within_15_days_of_the_same_diagnosis_category(handmade):
     # gap 15 flagged, 16 not; another category not; gap 0 flagged; the smallest gap is the figure;
-    # a reversed first stay does not count.
-    assert flags(handmade, "readmission") == {"R1B": D(15), "R4B": D(0), "R5B": D(2), "R5C": D(6)}
+    # a reversed first stay does not count; a transfer to another institution and planned
+    # chemotherapy (Z51) are not split admissions.
+    assert flags(handmade, "readmission") == {"R1B": D(15), "R7B": D(0), "R5B": D(2), "R5C": D(6)}
 
 
 def test_overlapping_stays_count_the_other_stays(handmade):
@@ -252,7 +253,8 @@ def test_the_rule_catalogue_lists_every_rule_with_its_effective_parameters(handm
     catalogue = handmade.execute("select rule_id, rule_name, parameters from marts.suspicious_rules").fetchall()
     by_rule = {rule_id: (name, parameters) for rule_id, name, parameters in catalogue}
     assert len(catalogue) == len(by_rule) == 8
-    assert by_rule["readmission"] == ("分解住院(同診斷再入院)", "readmission_days=15")
+    assert by_rule["readmission"] == ("分解住院(同診斷再入院)",
+                                      "readmission_days=15, readmission_excluded_diagnoses=Z51")
     assert by_rule["overlapping_stays"][1] == ""
     assert by_rule["near_identical_amounts"][1] == (
         "near_identical_band=0.02, near_identical_min_stays=5, near_identical_min_share=0.2")

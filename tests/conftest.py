@@ -16,6 +16,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+SUMMARIES = pytest.StashKey[list[str]]()
+
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,3 +150,16 @@ def citus_warehouse_url(citus_cluster, monkeypatch) -> str:
     monkeypatch.setenv("WAREHOUSE_URL", url)
     yield url
     citus_cluster.drop_database(name)
+
+
+@pytest.fixture
+def record_summary(request):
+    """`record_summary(text)`: print `text` in the terminal summary of the session (figures a
+    test measures, such as the screening rules' recall and precision, shown without `-s`)."""
+    return request.config.stash.setdefault(SUMMARIES, []).append
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for text in config.stash.get(SUMMARIES, []):
+        terminalreporter.write_sep("-", "measured")
+        terminalreporter.write_line(text)

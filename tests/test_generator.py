@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -61,9 +62,9 @@ def test_another_seed_gives_other_data(landing, tmp_path):
 
 
 def test_every_file_has_the_contract_columns(landing):
-    expected = {s.file_name(): s for s in REFERENCE_SOURCES if not s.optional}
-    expected |= {s.file_name(month): s for s in MONTHLY_SOURCES if not s.optional for month in MONTHS}
-    # and no policy_parameters.csv (defaults apply); the ground truth lies outside the contract's folders
+    expected = {s.file_name(): s for s in REFERENCE_SOURCES}
+    expected |= {s.file_name(month): s for s in MONTHLY_SOURCES for month in MONTHS}
+    # the ground truth lies outside the contract's folders
     assert set(all_files(landing)) == set(expected) | {GROUND_TRUTH}
     for name, source in expected.items():
         with (landing / name).open(encoding="utf-8") as handle:
@@ -90,22 +91,25 @@ def _check_value(column, value: str) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("source", [s for s in SOURCES.values() if not s.optional], ids=lambda s: s.name)
+@pytest.mark.parametrize("source", SOURCES.values(), ids=lambda s: s.name)
 def test_every_value_passes_types_keys_and_lookups(landing, source):
     institutions = {row["institution_code"] for row in read(landing / "reference/institutions.csv")}
     counties = {row["county_code"] for row in read(landing / "reference/counties.csv")}
+    settlements = {row["settlement_id"] for rows in monthly(landing, "settlement").values() for row in rows}
     files = {month: landing / source.file_name(month) for month in MONTHS} if source.monthly \
         else {None: landing / source.file_name()}
     for month, path in files.items():
         rows = read(path)
-        assert rows or source.name == "inspection", path
+        assert rows or source.name in ("inspection", "case_review"), path
         for row in rows:
             for column in source.columns:
                 assert _check_value(column, row[column.name]) is None, (path.name, column.name, row)
             if "institution_code" in row and source.name != "institutions":
                 assert row["institution_code"] in institutions
-            if "county_code" in row:
+            if "county_code" in row and row.get("managed_by") != "external":
                 assert row["county_code"] in counties
+            if "settlement_id" in row and source.name == "case_review":
+                assert row["settlement_id"] in settlements
             if source.month_column:
                 assert row[source.month_column][:7] == month
         if source.key:
@@ -236,12 +240,13 @@ def test_budgets_cover_institutions_paid_by_the_pooled_fund(landing):
 
 
 def test_the_ground_truth_names_unreversed_settlements_of_every_rule(landing):
-    from orchestration.generator.anomalies import RULES
+    from orchestration.generator.anomalies import RULES, cases_in_month
 
     truth = read(landing / GROUND_TRUTH)
     settlements = {row["settlement_id"]: row for rows in monthly(landing, "settlement").values() for row in rows}
     reversed_ids = {row["reversal_of"] for row in settlements.values() if row["reversal_of"]}
-    assert {row["rule_id"] for row in truth if row["origin"] == "injected"} == set(RULES)
+    scheduled = {rule for rule in RULES if any(cases_in_month(rule, PERSONS, m) for m in range(len(MONTHS)))}
+    assert scheduled <= {row["rule_id"] for row in truth if row["origin"] == "injected"} <= set(RULES)
     assert len({(row["rule_id"], row["settlement_id"]) for row in truth}) == len(truth)
     for row in truth:
         settlement = settlements[row["settlement_id"]]
@@ -286,3 +291,97 @@ def test_the_cli_generates(tmp_path):
 
     assert main(["generate", "--out", str(tmp_path), "--months", "1", "--persons", "200", "--seed", "3"]) == 0
     assert (tmp_path / "settlement" / "2024-01.csv").exists()
+
+
+# ------------------------------------------------------------------ issue 19: sizes, lists, case work
+
+def test_out_of_area_institutions_are_external_with_their_own_division_codes(landing):
+    institutions = read(landing / "reference/institutions.csv")
+    counties = {row["county_code"] for row in read(landing / "reference/counties.csv")}
+    external = {row["institution_code"]: row["county_code"] for row in institutions if row["managed_by"] == "external"}
+    assert len(external) == 8 and not set(external.values()) & counties
+    assert all(code[1:7] == county for code, county in external.items())  # the national code's region
+    assert all(row["county_code"] in counties for row in institutions if row["managed_by"] != "external")
+    for rows in monthly(landing, "settlement").values():
+        assert all((row["institution_code"] in external) == (row["is_out_of_area"] == "1") for row in rows)
+
+
+@pytest.mark.parametrize("persons, base, top", [(5000, 1200, 3), (20000, 5000, 3), (100000, 25000, 4),
+                                                (250000, 62500, 10), (1000000, 100000, 10)])
+def test_the_written_policy_parameters_scale_with_the_persons(persons, base, top):
+    from orchestration.generator.policy import policy_parameters
+
+    assert policy_parameters(persons) == {"growth_min_base": base, "top_usage_county": top}
+
+
+def test_the_policy_parameters_file_holds_the_scaled_values(landing):
+    assert read(landing / "reference/policy_parameters.csv") == [
+        {"key": "growth_min_base", "value": "400"}, {"key": "top_usage_county", "value": "3"}]  # 1,500 persons
+
+
+def test_injected_cases_scale_with_the_persons_and_come_at_least_once_a_year():
+    from orchestration.generator.anomalies import RULES, cases_in_month
+    from orchestration.generator.parameters import PATTERN_CASES
+
+    for rule in RULES:
+        for persons in (100, 5000, 20000, 1000000):
+            per_year = [sum(cases_in_month(rule, persons, month) for month in range(year * 12, year * 12 + 12))
+                        for year in range(3)]
+            expected = max(PATTERN_CASES[rule] * persons / 100000 * 12, 1)
+            assert all(abs(count - expected) <= 1 for count in per_year), (rule, persons, per_year)
+    assert sum(cases_in_month("ci_high_cost", 20000, month) for month in range(24)) == 2
+    assert sum(cases_in_month("ci_high_cost", 1000000, month) for month in range(12)) == 60
+
+
+def test_case_reviews_follow_the_contract_and_the_bureau_s_pace(tmp_path):
+    """A year at the default size: every review names a flagged case (ground truth), is received
+    after the settlement and a few weeks later at most, and most are concluded within 3 months."""
+    generate(tmp_path, seed=SEED, start="2024-01", months=12, persons=20000)
+    settlements = {row["settlement_id"]: row for path in sorted((tmp_path / "settlement").glob("*.csv"))
+                   for row in read(path)}
+    truth = {row["settlement_id"] for row in read(tmp_path / GROUND_TRUTH)}
+    reviews = defaultdict(list)
+    for path in sorted((tmp_path / "case_review").glob("*.csv")):
+        for row in read(path):
+            assert row["status_date"][:7] == path.stem and row["received_date"] <= row["status_date"], row
+            assert (row["outcome"] == "confirmed") or Decimal(row["violating_amount"]) == 0, row
+            assert 0 <= Decimal(row["ci_refused_amount"]) <= Decimal(row["violating_amount"]), row
+            assert Decimal(row["ci_refused_amount"]) <= Decimal(settlements[row["settlement_id"]]["critical_illness_paid"])
+            reviews[row["settlement_id"]].append(row)
+    assert set(reviews) <= truth and len(reviews) > 0.8 * len(truth) - 40  # submitted unless received after the end
+    waits, concluded_in_time, concluded = [], 0, 0
+    for settlement_id, rows in reviews.items():
+        received = date.fromisoformat(rows[0]["received_date"])
+        waits.append((received - date.fromisoformat(settlements[settlement_id]["settlement_date"])).days)
+        final = max(rows, key=lambda row: row["status_date"])
+        if final["outcome"] != "pending":
+            concluded += 1
+            concluded_in_time += date.fromisoformat(final["status_date"]) <= _three_months_after(received)
+    assert 7 <= min(waits) and max(waits) <= 45
+    assert concluded_in_time / concluded > 0.75 and concluded_in_time < concluded
+
+
+def _three_months_after(day: date) -> date:
+    month = day.month + 3
+    year, month = day.year + (month - 1) // 12, (month - 1) % 12 + 1
+    return date(year, month, min(day.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31))
+
+
+def test_the_ci_fund_stays_normal_at_the_default_size(tmp_path):
+    """The demo's CI fund, computed from its files as fund_payable_months computes it: the
+    balance ÷ the mean expenditure of the twelve months up to it is at least 6 (not `low`) in
+    every month, and the CI money it pays is financed with a margin over the two years."""
+    generate(tmp_path)  # the defaults: 20,000 persons, 24 months from 2024-01
+    opening = {r["fund_code"]: cents(r["opening_balance"]) for r in read(tmp_path / "reference/fund_opening_balance.csv")}
+    balance, spent, income_total, paid_total, lowest = opening["critical_illness"], [], 0, 0, float("inf")
+    for path in sorted((tmp_path / "settlement").glob("*.csv")):
+        paid = sum(cents(r["critical_illness_paid"]) for r in read(path))
+        flows = [r for r in read(tmp_path / "fund_flows" / path.name) if r["fund_code"] == "critical_illness"]
+        income = sum(cents(r["amount"]) for r in flows if r["direction"] == "income")
+        expense = paid + sum(cents(r["amount"]) for r in flows if r["direction"] == "expense")
+        balance += income - expense
+        spent.append(expense)
+        income_total, paid_total = income_total + income, paid_total + paid
+        lowest = min(lowest, balance / (sum(spent[-12:]) / len(spent[-12:])))
+    assert lowest >= 6
+    assert paid_total < income_total * 1.15  # heavy-tailed at this size: the floor of 6.5 months absorbs it

@@ -152,3 +152,76 @@ def test_confirmed_violations_and_refused_ci_money_by_institution_and_half_year(
         ("2025-H1", "C3", "city", 1, 0, 1, D("0.00"), D("0.00"), 0),
         ("2025-H2", "E1", "external", 1, 1, 0, D("300000.00"), D("250000.00"), 1),
     ]
+
+
+# ------------------------------------------------------------------ on generated data
+
+GENERATED = {"seed": 20240101, "start": "2024-01", "months": 18, "persons": 5000}
+
+
+@pytest.fixture(scope="module")
+def generated(built_warehouse, tmp_path_factory):
+    from orchestration.generator import generate
+
+    root = tmp_path_factory.mktemp("generated")
+    generate(root, **GENERATED)
+    return built_warehouse(root)
+
+
+def test_generated_lists_hold_no_external_institution_and_no_falling_growth(generated):
+    externals = {code for (code,) in rows(generated, "select institution_code from marts.dim_institutions "
+                                                     "where managed_by = 'external'")}
+    assert len(externals) == 8
+    for mart in ("institution_ranking_half_year", "inspection_plan_half_year"):
+        listed = {code for (code,) in rows(generated, f"select distinct institution_code from marts.{mart}")}
+        assert listed and not listed & externals, mart
+    assert {code for (code,) in rows(generated, "select institution_code from marts.external_ci_spending_half_year")} \
+        <= externals
+    assert rows(generated, """select count(*) filter (where growth_rank is not null),
+                                     count(*) filter (where growth_rank is not null and growth_rate <= 0)
+                              from marts.institution_ranking_half_year where period = '2025-H1'""")[0][1] == 0
+    assert rows(generated, """select sum(ci_fund_usage) > 0 from marts.external_ci_spending_half_year""") == [(True,)]
+
+
+def test_generated_plans_hold_three_to_six_institutions_with_reasons_and_are_followed(generated):
+    plans = rows(generated, """select period, scope, count(*), bool_and(reason <> ''),
+                                      count(*) filter (where inspection_status = 'inspected')
+                               from marts.inspection_plan_half_year group by 1, 2 order by 1, 2""")
+    scopes = ["450802", "450803", "450804", "450821", "450881", "city"]
+    assert [(period, scope) for period, scope, *_ in plans] == [
+        (period, scope) for period in ("2024-H1", "2024-H2", "2025-H1") for scope in scopes]
+    assert all(3 <= count <= 6 and reasoned for _, _, count, reasoned, _ in plans), plans
+    # the generator's working group carries out most of the plans of the completed half-years
+    followed = [(inspected, count) for period, _, count, _, inspected in plans if period != "2025-H1"]
+    assert sum(i for i, _ in followed) >= 0.7 * sum(c for _, c in followed)
+
+
+def test_generated_split_admissions_are_same_institution_readmissions_outside_z51(generated):
+    """The mart's readmission flags equal an independent computation of the contract's rule on
+    the effective stays of the fact; no Z51 stay, no transfer between institutions is flagged."""
+    stays = rows(generated, """select settlement_id, person_key, institution_code, left(diagnosis_code, 3),
+                                      admission_date, discharge_date
+                               from marts.fct_settlements f
+                               where visit_type = 'inpatient' and not is_reversal
+                                   and not exists (select from marts.fct_settlements r
+                                                   where r.reversal_of = f.settlement_id)""")
+    by_person = {}
+    for stay in stays:
+        by_person.setdefault(stay[1], []).append(stay)
+    expected, transfers = {}, 0
+    for person_stays in by_person.values():
+        for later in person_stays:
+            gaps = [(later[4] - earlier[5]).days for earlier in person_stays
+                    if earlier[0] != later[0] and earlier[3] == later[3] and 0 <= (later[4] - earlier[5]).days <= 15
+                    and later[3] != "Z51" and earlier[2] == later[2]]
+            transfers += any(earlier[0] != later[0] and earlier[3] == later[3] and earlier[2] != later[2]
+                             and 0 <= (later[4] - earlier[5]).days <= 15 for earlier in person_stays)
+            if gaps:
+                expected[later[0]] = min(gaps)
+    flagged = {settlement_id: int(figure) for settlement_id, figure in rows(
+        generated, "select settlement_id, figure from marts.suspicious_settlements where rule_id = 'readmission'")}
+    assert flagged == expected and flagged
+    assert transfers > 0  # the data has transfers: the rule leaves them out
+    z51 = rows(generated, """select count(*) from marts.fct_settlements
+                             where visit_type = 'inpatient' and diagnosis_code like 'Z51%'""")[0][0]
+    assert z51 > 0

@@ -1,13 +1,14 @@
 """Suspicious patterns injected into a month's settlements: cases of every screening rule.
 
-Each rule of marts.suspicious_settlements (DOMAIN requirements 3, 5 and 7) gets cases every
-month or every few months (parameters.PATTERN_EVERY_MONTHS), most of them at the few
-`suspicious` private hospitals:
+Each rule of marts.suspicious_settlements (DOMAIN requirements 3, 5 and 7) gets cases in
+proportion to the insured persons (parameters.PATTERN_CASES, at least one a year; `cases_in_month`),
+most of them at the few `suspicious` private hospitals:
 
 - ci_high_cost: a resident's stay out of area (else at a level-3 hospital) costs 300,000-400,000
   yuan, which makes CI insurance pay ≥ 30,000 yuan (3萬元以上的高額費用病例);
-- readmission: a copy of a stay, admitted 1-7 days after its discharge for the same diagnosis
-  (分解住院), for 15 % of the suspicious hospitals' stays and at least one a month;
+- readmission: a copy of a stay at the same hospital, admitted 1-7 days after its discharge for
+  the same diagnosis (分解住院), for 15 % of the suspicious hospitals' stays and at least the
+  month's cases;
 - overlapping_stays: a person in hospital is admitted elsewhere before the discharge;
 - frequent_admissions: one person has five short stays of different diagnoses (住院頻次較高);
 - same_day_admissions: a group admission at a suspicious hospital (入院時間較為集中);
@@ -29,6 +30,7 @@ another rule by accident. settlements.py turns the labels into _ground_truth/sus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import floor
 
 import numpy as np
 
@@ -42,6 +44,7 @@ RULES = ("ci_high_cost", "readmission", "overlapping_stays", "frequent_admission
 BIT = {rule: 1 << index for index, rule in enumerate(RULES)}
 DIABETES_CODES = (b"E10", b"E11", b"E12", b"E13", b"E14")  # 糖尿病, ICD-10 E10-E14
 _QUIET_DAYS = 16  # an injected stay begins this many days or more after the person's last discharge
+_NOT_READMISSIONS = [code.encode() for code in p.READMISSION_EXCLUDED_DIAGNOSES]
 _BED_DAY = np.array([p.BED_DAY_COST.get(k, np.nan) for k in range(len(p.CLASSES))])
 _STAY_COST = np.array([p.COST["inpatient"].get(k, (np.nan, 0))[0] for k in range(len(p.CLASSES))])
 
@@ -65,13 +68,23 @@ def add_suspicious_patterns(world: World, visits: Columns, month: Month, last_di
     visits["protected"] = np.zeros(size(visits), dtype=bool)
     ctx = _Month(world, month, rng, last_discharge, np.bincount(visits["person"][inpatient], minlength=persons),
                  np.zeros(persons, dtype=bool))
-    for rule, inject in (("readmission", _readmissions), ("overlapping_stays", _overlapping_stay),
-                         ("long_stay", _hanging_bed), ("ci_high_cost", _high_cost_case),
-                         ("frequent_admissions", _frequent_admissions), ("same_day_admissions", _group_admission),
-                         ("near_identical_amounts", _package_amounts), ("diabetes_drug_cost", _diabetes_drugs)):
-        if (month.index + RULES.index(rule)) % p.PATTERN_EVERY_MONTHS.get(rule, 1) == 0:
+    visits = concat([visits, _readmissions(ctx, visits, cases_in_month("readmission", world.persons, month.index))])
+    for rule, inject in (("overlapping_stays", _overlapping_stay), ("long_stay", _hanging_bed),
+                         ("ci_high_cost", _high_cost_case), ("frequent_admissions", _frequent_admissions),
+                         ("same_day_admissions", _group_admission), ("near_identical_amounts", _package_amounts),
+                         ("diabetes_drug_cost", _diabetes_drugs)):
+        for _ in range(cases_in_month(rule, world.persons, month.index)):
             visits = concat([visits, inject(ctx, visits)])
     return visits
+
+
+def cases_in_month(rule: str, persons: int, index: int) -> int:
+    """How many cases of `rule` month `index` gets: PATTERN_CASES[rule] per 100,000 persons a
+    month, at least one a year, as whole cases spread evenly (a rate of 0.25 gives one every
+    fourth month); each rule is offset by its place in RULES, so they do not all come at once."""
+    rate = max(p.PATTERN_CASES[rule] * persons / 100_000, 1 / 12)
+    offset = RULES.index(rule) / len(RULES)
+    return floor(rate * (index + 1) + offset) - floor(rate * index + offset)
 
 
 def _natural_stays(ctx: _Month, visits: Columns) -> np.ndarray:
@@ -143,17 +156,22 @@ def _new_rows(ctx: _Month, template: Columns, rule: str, person, institution, vi
             for name in template}
 
 
-def _readmissions(ctx: _Month, visits: Columns) -> Columns:
-    """Split admissions: copies of stays at suspicious hospitals, admitted 1-7 days after discharge."""
+def _readmissions(ctx: _Month, visits: Columns, minimum: int) -> Columns:
+    """Split admissions: copies of stays at suspicious hospitals, admitted at the same hospital
+    1-7 days after discharge; at least `minimum` of them, elsewhere if need be."""
     rng, count = ctx.rng, size(visits)
     gap = rng.integers(p.READMISSION_GAP[0], p.READMISSION_GAP[1] + 1, count)
     length = rng.integers(5, 9, count)
     admission = visits["discharge_day"] + gap
-    fits = _natural_stays(ctx, visits) & (admission + length <= ctx.month.last_day)
+    excluded = np.array([code[:3] in _NOT_READMISSIONS for code in ctx.world.diagnoses.codes])
+    fits = _natural_stays(ctx, visits) & (admission + length <= ctx.month.last_day) & ~excluded[visits["row"]]
     at_suspicious = fits & ctx.world.institutions.suspicious[visits["institution"]]
     chosen = np.flatnonzero(at_suspicious & (rng.random(count) < p.SUSPICIOUS_READMISSION_SHARE))
-    if not chosen.size:  # at least one a month, elsewhere if need be
-        chosen = _pick(ctx, at_suspicious if at_suspicious.any() else fits)
+    if chosen.size < minimum:
+        others = fits & ~np.isin(np.arange(count), chosen)
+        more = _pick(ctx, others & at_suspicious, minimum - chosen.size)
+        more = np.concatenate([more, _pick(ctx, others & ~at_suspicious, minimum - chosen.size - more.size)])
+        chosen = np.sort(np.concatenate([chosen, more]))
     again = take(visits, chosen)
     again["admission_day"] = admission[chosen]
     again["discharge_day"] = again["settlement_day"] = admission[chosen] + length[chosen]
@@ -260,10 +278,15 @@ def _group_admission(ctx: _Month, visits: Columns) -> Columns:
 
 
 def _package_amounts(ctx: _Month, visits: Columns) -> Columns:
-    """At one suspicious hospital, max(6, half of the month's stays) billed at its package amount
-    ± 0.5 %: unremarkable stays where there are, else new ones. Lengths follow the package."""
+    """At one suspicious hospital not yet billing packages this month, max(6, half of the month's
+    stays) billed at its package amount ± 0.5 %: unremarkable stays where there are, else new
+    ones. Lengths follow the package."""
     institutions, rng, month = ctx.world.institutions, ctx.rng, ctx.month
-    hospital = rng.choice(np.flatnonzero(institutions.suspicious))
+    billing = np.unique(visits["institution"][(visits["label"] & BIT["near_identical_amounts"]) > 0])
+    free = np.setdiff1d(np.flatnonzero(institutions.suspicious), billing)
+    if not free.size:
+        return {}
+    hospital = rng.choice(free)
     at_hospital = (visits["visit_type"] == p.INPATIENT) & (visits["institution"] == hospital)
     target = max(p.PACKAGE_MIN_STAYS, int(np.ceil(p.PACKAGE_SHARE * at_hospital.sum())))
     person = visits["person"]

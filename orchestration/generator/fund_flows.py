@@ -41,16 +41,16 @@ class FundLedger:
     """Each fund's money month by month.
 
     The written opening balance is OPENING_MONTHS of the mean monthly expenditure of the first
-    (up to) twelve months, raised where the period would otherwise fall below
-    MINIMUM_BALANCE_MONTHS. Interest is credited on a running balance that starts from the
-    same number of months of the first month's expenditure, the best estimate available when
-    the first month is written.
+    (up to) twelve months, raised where the fund would otherwise cover fewer than
+    MINIMUM_BALANCE_MONTHS in some month, counted as the marts count payable months (the balance
+    ÷ the mean expenditure of the twelve months up to it). Interest is credited on a running
+    balance that starts from the same number of months of the first month's expenditure, the
+    best estimate available when the first month is written.
     """
 
     counties: int
     balance: dict[str, float] = field(default_factory=dict)  # cents, from the estimated opening
-    net: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FUNDS, 0.0))  # cumulative
-    lowest_net: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FUNDS, 0.0))
+    net: dict[str, list[float]] = field(default_factory=lambda: {fund: [] for fund in FUNDS})  # cumulative
     spent: dict[str, list[float]] = field(default_factory=lambda: {fund: [] for fund in FUNDS})
 
     def month_flows(self, month: Month, population: Population, settled: dict[str, int],
@@ -65,8 +65,7 @@ class FundLedger:
         for fund in FUNDS:
             income = sum(f.cents for f in flows if f.fund == fund and f.direction == "income")
             self.balance[fund] += income - expense[fund]
-            self.net[fund] += income - expense[fund]
-            self.lowest_net[fund] = min(self.lowest_net[fund], self.net[fund])
+            self.net[fund].append((self.net[fund][-1] if self.net[fund] else 0.0) + income - expense[fund])
             self.spent[fund].append(expense[fund])
         return flows
 
@@ -81,8 +80,10 @@ class FundLedger:
     def opening_balances(self) -> dict[str, int]:
         result = {}
         for fund in FUNDS:
-            target = p.OPENING_MONTHS[fund] * np.mean(self.spent[fund][:12])
-            needed = p.MINIMUM_BALANCE_MONTHS * np.mean(self.spent[fund]) - self.lowest_net[fund]
+            spent, net = self.spent[fund], self.net[fund]
+            target = p.OPENING_MONTHS[fund] * np.mean(spent[:12])
+            needed = max(p.MINIMUM_BALANCE_MONTHS[fund] * np.mean(spent[max(0, t - 11):t + 1]) - net[t]
+                         for t in range(len(spent)))
             result[fund] = round(max(target, needed))
         return result
 

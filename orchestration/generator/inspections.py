@@ -1,8 +1,14 @@
-"""inspection/YYYY-MM.csv (稽核檢查): a handful of inspections a month and their outcome.
+"""inspection/YYYY-MM.csv (稽核檢查): the month's inspections and their outcome.
 
-Besides routine, complaint, anomaly and referral inspections, the first month of each half-year
-brings the on-site inspections of 3-6 institutions picked from the previous half-year's top 10
-by CI insurance usage, skipping any inspected on site in the last twelve months (DOMAIN 1).
+Routine, complaint, anomaly and referral inspections come in proportion to the prefecture's
+institutions. The first month of each half-year also brings the on-site inspections of the
+working group's plan for the half-year before (DOMAIN 1; marts.inspection_plan_half_year picks
+the same way): per scope — the city-managed institutions, and each county's own — the
+institutions on the CI usage list (top 3 in the city, top_usage_county in a county) and, in the
+city, on the growth list (top 3 positive growth rates over a base of at least growth_min_base),
+not inspected on site in the last twelve months, by their place on the lists, at most 6; filled
+up to 3 with the scope's other CI users by usage, then its other pooled-fund users by spending,
+recently inspected ones last. Most of the plan is carried out (PLAN_INSPECTED_SHARE).
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from orchestration.sources import SOURCES
 
 from . import csvtext, parameters as p
 from .months import Month
+from .policy import INSPECTION_LOOKBACK_DAYS, INSPECTION_PLAN, TOP_GROWTH_CITY, TOP_USAGE_CITY
 from .randomness import choose
 from .reference import Institutions
 
 ONSITE_KINDS = ("onsite", "special", "joint_patrol", "flying")
+PaidByHalf = dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]  # (year, half) → (CI, pooled fund) cents
 
 
 @dataclass
@@ -31,12 +39,14 @@ class InspectionState:
         return cls(np.full(len(institutions), -1, dtype=np.int64))
 
 
-def month_inspections(institutions: Institutions, month: Month, last_day: int,
-                      ci_by_half: dict[tuple[int, int], np.ndarray], state: InspectionState,
-                      rng: np.random.Generator) -> list[dict]:
-    """The month's inspections by date; `last_day` is the last generated day (later closings stay open)."""
-    picked = _half_year_selection(institutions, month, ci_by_half, state, rng)
-    count = int(rng.poisson(p.INSPECTIONS_PER_MONTH))
+def month_inspections(institutions: Institutions, month: Month, last_day: int, paid_by_half: PaidByHalf,
+                      state: InspectionState, policy: dict[str, int], rng: np.random.Generator) -> list[dict]:
+    """The month's inspections by date; `last_day` is the last generated day (later closings
+    stay open); `paid_by_half` holds the CI and pooled-fund payments per half-year and
+    institution; `policy` the written policy parameters the plan uses."""
+    picked = [i for i in _half_year_plan(institutions, month, paid_by_half, state, policy)
+              if rng.random() < p.PLAN_INSPECTED_SHARE]
+    count = int(rng.poisson(p.INSPECTIONS_PER_INSTITUTION_YEAR * institutions.local.sum() / 12))
     kinds = _draw(rng, p.INSPECTION_KINDS, count)
     triggers = _draw(rng, p.INSPECTION_TRIGGERS, count)
     targets = [_target(institutions, trigger, rng) for trigger in triggers]
@@ -55,16 +65,45 @@ def _draw(rng: np.random.Generator, weights: dict[str, float], count: int) -> li
     return [names[i] for i in choose(rng, np.array(list(weights.values())), count)]
 
 
-def _half_year_selection(institutions: Institutions, month: Month, ci_by_half: dict[tuple[int, int], np.ndarray],
-                         state: InspectionState, rng: np.random.Generator) -> list[int]:
+def _half_year_plan(institutions: Institutions, month: Month, paid_by_half: PaidByHalf, state: InspectionState,
+                    policy: dict[str, int]) -> list[int]:
+    """The working group's plan for the half-year before `month`, drawn in its first month."""
     previous = (month.year - 1, 1) if month.number == 1 else (month.year, 0)
-    if month.number not in (1, 7) or previous not in ci_by_half:
+    if month.number not in (1, 7) or previous not in paid_by_half:
         return []
-    usage = np.where(institutions.local, ci_by_half[previous], 0)
-    ranked = sorted(np.flatnonzero(usage > 0), key=lambda i: (-usage[i], institutions.codes[i]))[:10]
-    eligible = [i for i in ranked if state.last_onsite[i] < month.first_day - 365]
-    count = min(len(eligible), int(rng.integers(p.HALF_YEAR_SELECTION[0], p.HALF_YEAR_SELECTION[1] + 1)))
-    return sorted(int(i) for i in rng.choice(eligible, size=count, replace=False)) if count else []
+    usage, pooled = (np.where(institutions.local, paid, 0) for paid in paid_by_half[previous])
+    base = paid_by_half.get((previous[0] - 1, previous[1]), (np.zeros(len(usage)),))[0]
+    growth = np.where(base >= policy["growth_min_base"] * 100, usage / np.maximum(base, 1) - 1, np.nan)
+    county_managed = np.array([m == "county" for m in institutions.managed_by])
+    scopes = np.where(county_managed, institutions.county, -1)  # -1: the city-managed ones
+    active = (usage > 0) | (pooled > 0)
+    plan = []
+    for scope in np.unique(scopes[active]):
+        members = np.flatnonzero(active & (scopes == scope))
+        plan += _scope_plan(members, usage, pooled, growth if scope < 0 else np.full(len(usage), np.nan),
+                            state.last_onsite, month.first_day - INSPECTION_LOOKBACK_DAYS,
+                            TOP_USAGE_CITY if scope < 0 else policy["top_usage_county"], institutions.codes)
+    return sorted(plan)
+
+
+def _scope_plan(members: np.ndarray, usage: np.ndarray, pooled: np.ndarray, growth: np.ndarray,
+                last_onsite: np.ndarray, recent_from: int, top_usage: int, codes: list[str]) -> list[int]:
+    """The picks of one scope: candidates by their best place on the usage and growth lists (the
+    usage list first at the same place), at most INSPECTION_PLAN[1]; up to INSPECTION_PLAN[0]
+    with the other CI users by usage, then the pooled-fund users by spending, then the ones
+    inspected on site since `recent_from`, the longest ago first."""
+    recent = last_onsite >= recent_from
+    by_usage = sorted((i for i in members if usage[i] > 0), key=lambda i: (-usage[i], codes[i]))
+    growing = sorted((i for i in members if growth[i] > 0), key=lambda i: (-growth[i], codes[i]))
+    place = {i: (rank, 0) for rank, i in enumerate(by_usage[:top_usage])}
+    for rank, i in enumerate(growing[:TOP_GROWTH_CITY]):
+        place[i] = min(place.get(i, (rank, 1)), (rank, 1))
+    candidates = sorted((i for i in place if not recent[i]), key=lambda i: (place[i], codes[i]))
+    picks = candidates[:INSPECTION_PLAN[1]]
+    others = ([i for i in by_usage if i not in picks and not recent[i]]
+              + sorted((i for i in members if usage[i] <= 0 and not recent[i]), key=lambda i: (-pooled[i], codes[i]))
+              + sorted((i for i in members if recent[i]), key=lambda i: (last_onsite[i], -usage[i], -pooled[i])))
+    return [int(i) for i in picks + others[:max(0, INSPECTION_PLAN[0] - len(picks))]]
 
 
 def _target(institutions: Institutions, trigger: str, rng: np.random.Generator) -> int:

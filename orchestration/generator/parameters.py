@@ -126,8 +126,9 @@ OUT_OF_AREA_OUTPATIENT_PENALTY = 0.10  # rate points less for out-of-area outpat
 # CI insurance (大病保險), residents only, on the year's cumulative eligible out-of-pocket cost
 # of inpatient and special outpatient care: deductible, tiers (from, rate), yearly cap.
 # DOMAIN: deductible 10-21k (15,000 here), 60/70/80 % tiers at 50k/100k, poverty groups half the
-# deductible, +5 points and no cap. Calibrated: ≈ 1 % of residents benefit a year.
-CI_DEDUCTIBLE = 13000
+# deductible, +5 points and no cap. Calibrated: the 56 yuan a resident that finance it cover what
+# it pays with a margin (seeds/README.md gives the measured payout per resident).
+CI_DEDUCTIBLE = 15000
 CI_TIERS = ((0, 0.60), (50000, 0.70), (100000, 0.80))
 CI_CAP = 400000
 CI_POVERTY_DEDUCTIBLE_FACTOR = 0.5
@@ -167,30 +168,43 @@ FLOW_NOISE = 0.03
 # Opening balances, in months of the mean monthly expenditure (settlements and other expenses)
 # of the first generated year. DOMAIN: employee pooled ≈ 20-30 months (national 27.6),
 # resident ≈ 6-9 (8.5; the balance peaks in January after the Q4 premiums and is lowest in
-# August), CI insurance a few months. An opening balance is raised where the generated period
-# would otherwise fall below MINIMUM_BALANCE_MONTHS.
+# August), CI insurance a few months. An opening balance is raised where the fund would otherwise
+# cover fewer than MINIMUM_BALANCE_MONTHS in some month (payable months as the marts compute
+# them): 2 months, and for CI insurance 6.5, so that the fund stays `normal` (≥ 6) whatever the
+# few large cases of a small data set cost.
 OPENING_MONTHS = {"employee_pooled": 24.0, "resident_basic": 8.5, "critical_illness": 3.0}
-MINIMUM_BALANCE_MONTHS = 2.0
+MINIMUM_BALANCE_MONTHS = {"employee_pooled": 2.0, "resident_basic": 2.0, "critical_illness": 6.5}
 
 # --- reversals, budgets, inspections, anomalies ----------------------------------------------
 REVERSAL_SHARE = 0.005
 REVERSAL_NEXT_MONTH_SHARE = 0.4
 # Budget ÷ expected payments: (band share, low, high) for under, tolerated (≤ 10 % over), over.
 BUDGET_FACTORS = ((0.55, 1.02, 1.25), (0.25, 1 / 1.10, 0.995), (0.20, 0.70, 0.88))
-INSPECTIONS_PER_MONTH = 5.0
-HALF_YEAR_SELECTION = (3, 6)  # institutions picked from the top-10 CI users each half-year
+# Inspections besides the half-year plan, per local institution and year (in proportion to
+# the institutions, so that on-site coverage rates look like a county report's).
+INSPECTIONS_PER_INSTITUTION_YEAR = 0.3
+PLAN_INSPECTED_SHARE = 0.9  # the share of the half-year plan's picks inspected in its first month
 # A few private hospitals attract more stays and are where most suspicious patterns are
 # injected (anomalies.py): cases of every screening rule of marts.suspicious_settlements, recorded
-# in _ground_truth/suspicious.csv. A pattern comes every month, or every n months as given here
-# (staggered), so that small data sets are not dominated by them.
+# in _ground_truth/suspicious.csv. Cases of a pattern per 100,000 insured persons a month, spread
+# evenly over the months (staggered between patterns) and at least one a year, so that neither a
+# small data set is dominated by them nor a large one without them. At the default 20,000
+# persons: one a month of the patterns at 5, one every other month at 2.5, two in two years of
+# ci_high_cost (whose CI money would otherwise drain the small CI fund). Near-identical amounts
+# come at most once a month at each suspicious hospital.
 SUSPICIOUS_INSTITUTIONS = 4
 SUSPICIOUS_INPATIENT_WEIGHT = 3.0
-PATTERN_EVERY_MONTHS = {"ci_high_cost": 3, "frequent_admissions": 2, "same_day_admissions": 2,
-                        "diabetes_drug_cost": 2}
-# Split admissions (分解住院): share of the stays at a suspicious hospital (at least one a month)
-# followed by a readmission for the same diagnosis READMISSION_GAP days after the discharge.
+PATTERN_CASES = {"ci_high_cost": 0.5, "readmission": 5.0, "overlapping_stays": 5.0, "frequent_admissions": 2.5,
+                 "same_day_admissions": 2.5, "near_identical_amounts": 2.5, "long_stay": 5.0,
+                 "diabetes_drug_cost": 2.5}
+# Split admissions (分解住院): share of the stays at a suspicious hospital (and at least the
+# pattern's cases of the month) followed by a readmission for the same diagnosis READMISSION_GAP
+# days after the discharge, at the same hospital.
 SUSPICIOUS_READMISSION_SHARE = 0.15
 READMISSION_GAP = (1, 7)
+# Planned chemotherapy and radiotherapy sessions are not split admissions: no injected
+# readmission copies such a stay (the dbt default readmission_excluded_diagnoses).
+READMISSION_EXCLUDED_DIAGNOSES = ("Z51",)
 # Near-identical amounts (出院報銷金額接近): at one suspicious hospital a month, at least this
 # many stays, and at least half of its stays, are billed at its package amount ± 0.5 %.
 PACKAGE_YUAN = 2800  # at a price level of 1
@@ -214,6 +228,17 @@ HIGH_COST_YUAN = (300000, 400000)
 # Diabetes outpatient drugs (門診慢特病): a diabetic gets two special-outpatient settlements of
 # this cost (yuan), pushing the year's drug cost above 10,000 yuan.
 DIABETES_HIGH_COST_YUAN = (8000, 10000)
+# Case reviews (協同查處, case_reviews.py): the share of the suspicious cases submitted for
+# verification; days from the settlement to the receipt of the materials; (share, days from the
+# receipt to the conclusion), None: still pending when the data end; the share confirmed, of the
+# injected and of the natural cases; a confirmed case's violating cost as a share of its cost,
+# and the share of that (at most the CI money paid on it) the insurer refuses.
+REVIEW_SHARE = 0.9
+CASE_RECEIPT_DAYS = (7, 45)
+CASE_CONCLUSION = ((0.80, (10, 88)), (0.15, (95, 180)), (0.05, None))
+CONFIRMED_SHARE = {"injected": 0.8, "natural": 0.15}
+VIOLATING_SHARE = (0.3, 1.0)
+CI_REFUSED_SHARE = (0.6, 1.0)
 # The documented defaults of the dbt rules (dbt_project.yml vars) the ground truth is labelled
 # with: CI payment ≥ ci_high_cost_threshold, yearly diabetes drug cost > diabetes_drug_cost_cap.
 CI_HIGH_COST_THRESHOLD = 30000
@@ -239,7 +264,7 @@ DOCTORS = {"primary": (4, 12), "clinic": (1, 3)}
 INSPECTION_KINDS = {"onsite": 0.30, "online_audit": 0.30, "special": 0.15, "joint_patrol": 0.15, "flying": 0.10}
 INSPECTION_TRIGGERS = {"routine": 0.35, "data_anomaly": 0.30, "complaint": 0.20, "referral": 0.15}
 # Who gets inspected, by class; data anomalies point at the suspicious hospitals.
-INSPECTION_WEIGHT = {LEVEL3: 8.0, LEVEL2: 4.0, LEVEL1: 4.0, PRIMARY: 2.0, CLINIC: 1.0, PHARMACY: 1.5}
+INSPECTION_WEIGHT = {LEVEL3: 4.0, LEVEL2: 3.0, LEVEL1: 3.0, PRIMARY: 2.0, CLINIC: 1.0, PHARMACY: 1.5}
 ANOMALY_WEIGHT_SUSPICIOUS = 20.0
 FINDINGS = {"none": 45, "over_standard_charge": 12, "duplicate_charge": 10, "item_substitution": 8,
             "unreasonable_treatment": 8, "hanging_bed": 4, "induced_admission": 3, "split_admission": 3,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 _PURPOSES = ("institutions", "population", "settlements", "reversals", "fund_flows", "budgets",
-             "inspections", "reference", "anomalies")
+             "inspections", "reference", "anomalies", "case_reviews")
 
 
 def stream(seed: int, purpose: str, *keys: int) -> np.random.Generator:

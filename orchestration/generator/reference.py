@@ -53,14 +53,16 @@ def write_counties(out: Path, counties: Counties, enrolled: np.ndarray, rng: np.
 
 @dataclass
 class Institutions:
-    """Designated institutions, local ones first, then the out-of-area ones."""
+    """Designated institutions, local ones first, then the out-of-area ones (managed_by
+    `external`, with the division codes of where they are)."""
 
     codes: list[str]
     names: list[str]
     types: list[str]
     levels: list[str]
     ownership: list[str]
-    county: np.ndarray  # index into Counties
+    county: np.ndarray  # index into Counties (0 for out-of-area ones: their doctors' codes, none)
+    county_codes: list[str]  # the division code written to institutions.csv
     managed_by: list[str]
     beds: np.ndarray  # 0 when it has none
     klass: np.ndarray  # index into parameters.CLASSES
@@ -118,7 +120,8 @@ def build_institutions(counties: Counties, rng: np.random.Generator) -> Institut
         levels=[d.level for d in drafts] + [r["hospital_level"] for r in outside],
         ownership=[d.ownership for d in drafts] + ["public"] * len(outside),
         county=county,
-        managed_by=[d.managed_by for d in drafts] + ["city"] * len(outside),
+        county_codes=[counties.codes[d.county] for d in drafts] + [r["county_code"] for r in outside],
+        managed_by=[d.managed_by for d in drafts] + ["external"] * len(outside),
         beds=beds,
         klass=klass,
         growth=rng.normal(*p.INSTITUTION_GROWTH, size=count),
@@ -130,15 +133,14 @@ def build_institutions(counties: Counties, rng: np.random.Generator) -> Institut
     )
 
 
-def write_institutions(out: Path, institutions: Institutions, counties: Counties) -> int:
-    county_of = [counties.codes[c] for c in institutions.county]
+def write_institutions(out: Path, institutions: Institutions) -> int:
     fields = {
         "institution_code": csvtext.strings(institutions.codes),
         "institution_name": csvtext.strings(institutions.names),
         "institution_type": csvtext.strings(institutions.types),
         "hospital_level": csvtext.strings(institutions.levels),
         "ownership": csvtext.strings(institutions.ownership),
-        "county_code": csvtext.strings(county_of),
+        "county_code": csvtext.strings(institutions.county_codes),
         "managed_by": csvtext.strings(institutions.managed_by),
         "beds": csvtext.strings([str(b) if b else "" for b in institutions.beds]),
     }

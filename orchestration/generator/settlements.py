@@ -11,6 +11,7 @@ from orchestration.sources import SOURCES
 
 from . import csvtext, parameters as p
 from .anomalies import RULES, add_suspicious_patterns, ground_truth
+from .case_reviews import Case
 from .columns import Columns, concat, size, take
 from .costs import cost_parts, eligible_costs, stay_lengths, total_costs
 from .enrollment import SCHEME_TABLE, person_ids
@@ -37,8 +38,10 @@ class SettlementState:
     next_id: int = 1
     carried: Columns = field(default_factory=dict)  # reversals settled in the next month
     pooled_by_year: dict[int, np.ndarray] = field(default_factory=dict)  # cents per institution
-    ci_by_half: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # cents per institution
+    # (CI insurance, pooled fund) cents per institution, by (year, half)
+    paid_by_half: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     truth: list[tuple[str, int, str]] = field(default_factory=list)  # (rule_id, settlement id, origin)
+    cases: dict[int, Case] = field(default_factory=dict)  # the truth's settlements, by id
 
     @classmethod
     def start(cls, persons: int) -> SettlementState:
@@ -68,8 +71,10 @@ def settle_month(world: World, state: SettlementState, month: Month) -> Columns:
     state.carried = later
     reversed_ = np.zeros(size(originals), dtype=bool)
     reversed_[same_rows] = reversed_[later_rows] = True
-    state.truth += ground_truth(world, originals, ids[:size(originals)], reversed_, state.diabetes_drug,
-                                state.diabetes_injected)
+    found = ground_truth(world, originals, ids[:size(originals)], reversed_, state.diabetes_drug,
+                         state.diabetes_injected)
+    state.truth += found
+    _remember_cases(state, originals, ids[:size(originals)], found)
     batch = take(batch, order)
     _accumulate(world, state, month, batch)
     return batch
@@ -90,12 +95,24 @@ def _new_settlements(world: World, state: SettlementState, month: Month) -> Colu
     return visits
 
 
+def _remember_cases(state: SettlementState, originals: Columns, ids: np.ndarray,
+                    found: list[tuple[str, int, str]]) -> None:
+    """Keep what the case reviews need of the settlements the rules must flag."""
+    injected = {settlement_id for _, settlement_id, origin in found if origin == "injected"}
+    for row in np.flatnonzero(np.isin(ids, [settlement_id for _, settlement_id, _ in found])):
+        settlement_id = int(ids[row])
+        state.cases[settlement_id] = Case(settlement_id, int(originals["settlement_day"][row]),
+                                          int(originals["total_cost"][row]),
+                                          int(originals["critical_illness_paid"][row]), settlement_id in injected)
+
+
 def _accumulate(world: World, state: SettlementState, month: Month, batch: Columns) -> None:
     count = len(world.institutions)
-    for key, totals, column in ((month.year, state.pooled_by_year, "pooled_fund_paid"),
-                                ((month.year, month.half), state.ci_by_half, "critical_illness_paid")):
-        amounts = np.bincount(batch["institution"], weights=batch[column], minlength=count)
-        totals[key] = totals.get(key, np.zeros(count)) + amounts
+    ci, pooled = (np.bincount(batch["institution"], weights=batch[column], minlength=count)
+                  for column in ("critical_illness_paid", "pooled_fund_paid"))
+    state.pooled_by_year[month.year] = state.pooled_by_year.get(month.year, 0) + pooled
+    half_ci, half_pooled = state.paid_by_half.get((month.year, month.half), (0, 0))
+    state.paid_by_half[(month.year, month.half)] = (half_ci + ci, half_pooled + pooled)
 
 
 def fund_expenditure(batch: Columns) -> dict[str, int]:

@@ -14,6 +14,7 @@ from .reference import Counties, Institutions, build_institutions, load_counties
 @dataclass
 class World:
     seed: int
+    persons: int  # insured persons enrolled in the first month: what injected cases scale with
     calendar: list[Month]
     counties: Counties
     institutions: Institutions
@@ -28,6 +29,7 @@ def build_world(seed: int, start: str, months: int, persons: int) -> World:
     conditions = load_conditions()
     return World(
         seed=seed,
+        persons=persons,
         calendar=calendar,
         counties=counties,
         institutions=build_institutions(counties, stream(seed, "institutions")),

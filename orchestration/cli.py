@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="rebuild the incremental models from scratch (after a change of their columns)")
     run.set_defaults(handler=_run)
 
+    bulletin = commands.add_parser("bulletin", help="write the half-year bulletin (HTML, PDF, XLSX) and print its paths")
+    bulletin.add_argument("--period", required=True, help="the half-year, YYYY-H1 or YYYY-H2")
+    bulletin.set_defaults(handler=_bulletin)
+
     serve = commands.add_parser("serve", help="serve the dashboards (Superset, 127.0.0.1:8088) and the Dagster UI "
                                               "(127.0.0.1:3000) until stopped")
     serve.set_defaults(handler=_serve)
@@ -56,8 +60,20 @@ def _generate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from orchestration.pipeline import run_pipeline
 
-    outcome = run_pipeline(args.landing, full_refresh=args.full_refresh)
+    outcome = run_pipeline(args.landing, full_refresh=args.full_refresh, bulletin=True)
     print(outcome.report())
+    return 0 if outcome.success else 1
+
+
+def _bulletin(args: argparse.Namespace) -> int:
+    from orchestration.bulletin import HalfYear
+    from orchestration.pipeline import run_bulletin
+
+    outcome = run_bulletin(str(HalfYear.parse(args.period)))
+    for line in outcome.errors:
+        print(f"yibao bulletin: {line}", file=sys.stderr)
+    for path in outcome.files:
+        print(path)
     return 0 if outcome.success else 1
 
 

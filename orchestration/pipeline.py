@@ -19,6 +19,25 @@ from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect, table_exists, yibao_home
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # failures are reported from the result
+
+
+@dataclass
+class BulletinOutcome:
+    period: str | None  # None: no half-year is complete in the data
+    files: list[Path] = field(default_factory=list)  # HTML, PDF, XLSX
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return not self.errors
+
+    def report(self) -> list[str]:
+        if self.period is None:
+            return ["Bulletin: no half-year is complete in the data yet"]
+        if self.errors:
+            return [f"Bulletin {self.period}: not written"]
+        return [f"Bulletin {self.period}:", *(f"  {path}" for path in self.files)]
 
 
 @dataclass
@@ -29,6 +48,7 @@ class Outcome:
     marts: list[str] = field(default_factory=list)
     log: Path | None = None  # dbt's output of the run
     payable: list[tuple] = field(default_factory=list)  # (fund, month, closing balance, months, status)
+    bulletin: BulletinOutcome | None = None
 
     def report(self) -> str:
         lines = ["Loaded this run:", f"  {'source':<22}{'files':>7}{'rows loaded':>14}{'quarantined':>13}{'rejected':>10}"]
@@ -39,6 +59,8 @@ class Outcome:
             lines += [f"  {fund:<18}{month:%Y-%m}  balance {balance:>18,.2f}  "
                       f"{'n/a' if months is None else f'{months:.1f}':>6} months  {status}"
                       for fund, month, balance, months, status in self.payable]
+        if self.bulletin:
+            lines += self.bulletin.report()
         if self.log:
             lines.append(f"dbt output: {self.log}")
         if self.errors:
@@ -57,9 +79,10 @@ def prepare_dagster() -> None:
     ensure_manifest()
 
 
-def run_pipeline(landing_dir: Path, full_refresh: bool = False) -> Outcome:
+def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool = False) -> Outcome:
     """Load every file of `landing_dir`, build the marts (the incremental ones from scratch with
-    `full_refresh`); never raises for bad input."""
+    `full_refresh`) and, with `bulletin`, write the bulletin of the latest complete half-year;
+    never raises for bad input."""
     landing = discover(landing_dir)
     if missing := missing_reference(landing):
         return Outcome(False, [f"{landing.root}: missing reference file(s): {', '.join(missing)}"])
@@ -96,7 +119,38 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False) -> Outcome:
     outcome.marts = sorted("/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
                            if e.asset_key.path[0] == "marts")
     _summarize_warehouse(outcome, before)
+    if bulletin and outcome.success:
+        outcome.bulletin = run_bulletin(_latest_complete_half_year())
+        outcome.errors += outcome.bulletin.errors
+        outcome.success = outcome.bulletin.success
     return outcome
+
+
+def _latest_complete_half_year() -> str | None:
+    from orchestration.bulletin import latest_complete
+
+    with connect() as conn:
+        period = latest_complete(conn)
+    return str(period) if period else None
+
+
+def run_bulletin(period: str | None) -> BulletinOutcome:
+    """Materialize the bulletin of `period` (YYYY-Hn) through Dagster, in process."""
+    if period is None:
+        return BulletinOutcome(None)
+    prepare_dagster()
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("half_year_bulletin")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, partition_key=period, run_config=SILENT,
+                                        raise_on_error=False)
+    if not result.success:
+        return BulletinOutcome(period, errors=_failures(result))
+    (materialization,) = result.asset_materializations_for_node("bulletin__half_year_bulletin")
+    return BulletinOutcome(period, [Path(materialization.metadata[kind].path) for kind in ("html", "pdf", "xlsx")])
 
 
 def _failures(result) -> list[str]:

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
+from orchestration.defs.alerts import alert_notifications
 from orchestration.defs.bulletin import BULLETIN, bulletin_job, bulletin_schedule, half_year_bulletin
 from orchestration.defs.dbt_assets import dbt_models
 from orchestration.defs.landing_sensor import landing_sensor
@@ -16,12 +17,12 @@ from orchestration.resources import LandingResource, WarehouseResource
 load_and_build = dg.define_asset_job(
     "load_and_build",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(BULLETIN),
-    description="Load the landing directory into raw, check it (Great Expectations), then build and test "
-                "every dbt model.",
+    description="Load the landing directory into raw, check it (Great Expectations), build and test "
+                "every dbt model, then record and deliver the alerts.",
 )
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_models, half_year_bulletin],
+    assets=[*raw_assets, dbt_models, alert_notifications, half_year_bulletin],
     asset_checks=quality_checks,
     jobs=[load_and_build, bulletin_job],
     schedules=[bulletin_schedule],

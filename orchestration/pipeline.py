@@ -49,6 +49,7 @@ class Outcome:
     log: Path | None = None  # dbt's output of the run
     payable: list[tuple] = field(default_factory=list)  # (fund, month, closing balance, months, status)
     bulletin: BulletinOutcome | None = None
+    alerts: tuple | None = None  # (opened, resolved, delivered, where they were delivered)
 
     def report(self) -> str:
         lines = ["Loaded this run:", f"  {'source':<22}{'files':>7}{'rows loaded':>14}{'quarantined':>13}{'rejected':>10}"]
@@ -59,6 +60,10 @@ class Outcome:
             lines += [f"  {fund:<18}{month:%Y-%m}  balance {balance:>18,.2f}  "
                       f"{'n/a' if months is None else f'{months:.1f}':>6} months  {status}"
                       for fund, month, balance, months, status in self.payable]
+        if self.alerts and (self.alerts[0] or self.alerts[1]):
+            opened, resolved, delivered, where = self.alerts
+            lines.append(f"Alerts: {opened} opened, {resolved} resolved; {delivered} delivered"
+                         + (f" to {', '.join(where)}" if where else ""))
         if self.bulletin:
             lines += self.bulletin.report()
         if self.log:
@@ -98,7 +103,7 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool =
     with connect() as conn:
         ensure_schemas(conn)
         conn.commit()
-        before = conn.execute("select coalesce(max(load_id), 0) from audit.file_loads").fetchone()[0]
+        before = conn.execute("select coalesce(max(load_id), 0), clock_timestamp() from audit.file_loads").fetchone()
 
     job = defs.resolve_job_def("load_and_build")
     tags, selection = {}, None
@@ -164,8 +169,16 @@ def _failures(result) -> list[str]:
     return errors
 
 
-def _summarize_warehouse(outcome: Outcome, since_load_id: int) -> None:
+def _summarize_warehouse(outcome: Outcome, before: tuple) -> None:
+    """What the run loaded (loads after `before`'s load id) and notified (after its time)."""
+    since_load_id, since = before
     with connect() as conn:
+        if table_exists(conn, "audit.notifications"):
+            outcome.alerts = conn.execute(
+                """select count(*) filter (where event = 'opened'), count(*) filter (where event = 'resolved'),
+                          count(delivered_at), array_agg(distinct regexp_replace(delivered_to, '/[^/]*$', ''))
+                                               filter (where delivered_at is not null)
+                   from audit.notifications where created_at >= %s""", [since]).fetchone()
         outcome.loads = conn.execute(
             """select source, count(*) filter (where status = 'loaded'),
                       coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0),

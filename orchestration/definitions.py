@@ -7,9 +7,9 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.alerts import alert_notifications
-from orchestration.defs.bulletin import BULLETIN, bulletin_job, bulletin_schedule, half_year_bulletin
+from orchestration.defs.automation import bulletin_schedule, landing_sensor, monthly_schedule
+from orchestration.defs.bulletin import BULLETIN, bulletin_job, half_year_bulletin
 from orchestration.defs.dbt_assets import dbt_models
-from orchestration.defs.landing_sensor import landing_sensor
 from orchestration.defs.quality_checks import GreatExpectationsResource, quality_checks
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
@@ -25,7 +25,7 @@ defs = dg.Definitions(
     assets=[*raw_assets, dbt_models, alert_notifications, half_year_bulletin],
     asset_checks=quality_checks,
     jobs=[load_and_build, bulletin_job],
-    schedules=[bulletin_schedule],
+    schedules=[monthly_schedule, bulletin_schedule],
     sensors=[landing_sensor],
     resources={
         "warehouse": WarehouseResource(),

@@ -1,5 +1,6 @@
-"""`yibao serve`: Superset with the dashboards on 127.0.0.1:8088 and the Dagster UI on
-127.0.0.1:3000, until Ctrl-C or SIGTERM stops both."""
+"""`yibao serve`: Superset with the dashboards on 127.0.0.1:8088, the Dagster UI on
+127.0.0.1:3000 and the Dagster daemon (which runs the landing sensor and the schedules), until
+Ctrl-C or SIGTERM stops them."""
 
 from __future__ import annotations
 
@@ -22,30 +23,32 @@ DAGSTER_PORT = 3000
 def serve() -> int:
     prepare_dagster()
     signal.signal(signal.SIGTERM, _interrupt)
-    dagster = _start_dagster()
+    dagster = start_dagster("dagster-webserver", "-h", HOST, "-p", str(DAGSTER_PORT))
+    daemon = start_dagster("dagster-daemon", "run")
     try:
         with running_superset() as superset:
             publish(superset.url, warehouse_url())
             _print_addresses(superset.url, marts_built=_marts_built())
-            return _wait({"Superset": superset.process, "the Dagster UI": dagster})
+            return _wait({"Superset": superset.process, "the Dagster UI": dagster, "the Dagster daemon": daemon})
     except KeyboardInterrupt:
         print("\nstopping")
         return 0
     finally:
+        stop(daemon)
         stop(dagster)
 
 
-def _start_dagster() -> subprocess.Popen:
-    """The Dagster UI on the same instance and code location as `yibao run`; log under
-    $YIBAO_HOME/logs."""
-    log = yibao_home() / "logs" / "dagster-webserver.log"
+def start_dagster(program: str, *args: str) -> subprocess.Popen:
+    """`program` (the Dagster UI or daemon) on the same instance and code location as `yibao run`;
+    log under $YIBAO_HOME/logs. The daemon's runs read the landing directory `$YIBAO_LANDING`
+    (default $YIBAO_HOME/landing, where `make demo` generates it)."""
+    log = yibao_home() / "logs" / f"{program}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    webserver = Path(sys.executable).with_name("dagster-webserver")
-    env = {**os.environ, "YIBAO_LANDING": os.environ.get("YIBAO_LANDING", str(yibao_home() / "landing"))}
+    env = {**os.environ, "YIBAO_HOME": str(yibao_home()),
+           "YIBAO_LANDING": os.environ.get("YIBAO_LANDING", str(yibao_home() / "landing"))}
     with log.open("ab") as sink:
-        return subprocess.Popen([str(webserver), "-m", "orchestration.definitions", "-h", HOST,
-                                 "-p", str(DAGSTER_PORT)], env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen([str(Path(sys.executable).with_name(program)), *args, "-m", "orchestration.definitions"],
+                                env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _marts_built() -> bool:
@@ -55,7 +58,8 @@ def _marts_built() -> bool:
 
 def _print_addresses(superset_url: str, marts_built: bool) -> None:
     print(f"Superset dashboards: {superset_url}/dashboard/list/  (log in as {ADMIN}, {admin_password_source()})")
-    print(f"Dagster UI:          http://{HOST}:{DAGSTER_PORT}  (no login)")
+    print(f"Dagster UI:          http://{HOST}:{DAGSTER_PORT}  (no login; sensors and schedules "
+          f"run: Automation page)")
     if not marts_built:
         print("The marts are not built yet: run `yibao run --landing DIR`, then reload the dashboards.")
     print("Press Ctrl-C to stop.", flush=True)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import prison
 import psycopg
@@ -351,3 +352,26 @@ def test_yibao_bulletin_prints_its_paths_and_refuses_an_incomplete_or_malformed_
     malformed = subprocess.run([YIBAO, "bulletin", "--period", "2025-3"], capture_output=True, text=True, env=env)
     assert malformed.returncode == 2
     assert "period '2025-3' is not a half-year: write YYYY-H1 or YYYY-H2" in malformed.stderr
+
+
+def test_the_bulletin_schedule_requests_the_half_year_just_closed_once_it_is_complete(run):
+    import dagster as dg
+
+    from orchestration.pipeline import prepare_dagster
+    from orchestration.resources import WarehouseResource
+
+    _, _, url = run
+    prepare_dagster()
+    from orchestration.definitions import defs
+
+    schedule = defs.resolve_schedule_def("bulletin_schedule")
+
+    def tick(day: datetime):
+        with dg.build_schedule_context(resources={"warehouse": WarehouseResource(url=url)},
+                                       repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=day.replace(tzinfo=ZoneInfo("Asia/Shanghai"))) as context:
+            return schedule.evaluate_tick(context)
+
+    (request,) = tick(datetime(2026, 1, 10, 7)).run_requests
+    assert (request.partition_key, request.run_key) == (PERIOD, f"bulletin-{PERIOD}")
+    assert "2026-H1 is not complete in the warehouse" in tick(datetime(2026, 7, 1, 7)).skip_message

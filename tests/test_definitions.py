@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 import pytest
 
-from orchestration.resources import LandingResource
+from orchestration.resources import LandingResource, WarehouseResource
 from tests.landing_files import settlement, write_csv, write_reference
 
 
@@ -33,18 +37,61 @@ def test_raw_assets_feed_the_dbt_models(defs):
     assert graph.get(dg.AssetKey(["raw", "settlement"])).partitions_def is not None
 
 
-def test_landing_sensor_requests_a_run_only_when_files_change(defs, tmp_path):
+def evaluate_sensor(defs, landing: Path, warehouse_url: str, cursor: str | None = None):
+    """One evaluation of the landing sensor; returns its result and its new cursor."""
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    resources = {"landing": LandingResource(path=str(landing)), "warehouse": WarehouseResource(url=warehouse_url)}
+    with dg.build_sensor_context(resources=resources, cursor=cursor, definitions=defs) as context:
+        return sensor(context), context.cursor
+
+
+def test_landing_sensor_requests_a_run_of_just_the_new_or_changed_files(defs, db, warehouse_url, tmp_path):
+    from orchestration.loading import discover, load_file
+    from orchestration.sources import SOURCES
+
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1")])
     write_csv(tmp_path / "settlement" / "2024-03.csv", "settlement", [settlement("S2", settlement_date="2024-03-01")])
-    sensor = defs.resolve_sensor_def("landing_sensor")
-    resources = {"landing": LandingResource(path=str(tmp_path))}
 
-    with dg.build_sensor_context(resources=resources) as context:
-        request = sensor(context)
-    assert isinstance(request, dg.RunRequest)
+    # Nothing loaded yet: every file is new, references included: the whole job over all months.
+    request, cursor = evaluate_sensor(defs, tmp_path, warehouse_url)
+    assert isinstance(request, dg.RunRequest) and request.asset_selection is None
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) \
+        == ("2024-01", "2024-03")
+
+    found = discover(tmp_path)
+    for source, path in [*found.reference.items(), *(("settlement", p) for p in found.monthly["settlement"].values())]:
+        load_file(db, SOURCES[source], path, found.root, path.stem if source == "settlement" else None)
+    skipped, cursor = evaluate_sensor(defs, tmp_path, warehouse_url, cursor)
+    assert isinstance(skipped, dg.SkipReason)
+
+    # Touched but unchanged: no run. Changed: just its source and month, then what depends on it.
+    (tmp_path / "settlement" / "2024-01.csv").touch()
+    assert isinstance(evaluate_sensor(defs, tmp_path, warehouse_url, cursor)[0], dg.SkipReason)
+    write_csv(tmp_path / "settlement" / "2024-03.csv", "settlement", [settlement("S2", settlement_date="2024-03-02")])
+    request, _ = evaluate_sensor(defs, tmp_path, warehouse_url, cursor)
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) \
+        == ("2024-03", "2024-03")
+    selected = {key.to_user_string() for key in request.asset_selection}
+    assert "raw/settlement" in selected and "marts/fct_settlements" in selected and "audit/notifications" in selected
+    assert not {"raw/inspection", "raw/institutions", "bulletin/half_year_bulletin"} & selected
+    again, _ = evaluate_sensor(defs, tmp_path, warehouse_url, cursor)
+    assert again.run_key == request.run_key  # Dagster launches one run per run key
+
+
+def test_the_monthly_and_bulletin_schedules(defs, db, warehouse_url, tmp_path):
+    write_reference(tmp_path)
+    write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1")])
+    monthly = defs.resolve_schedule_def("monthly_schedule")
+    with dg.build_schedule_context(resources={"landing": LandingResource(path=str(tmp_path))}) as context:
+        (request,) = monthly.evaluate_tick(context).run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "2024-01"
-    assert request.tags["dagster/asset_partition_range_end"] == "2024-03"
+    assert monthly.cron_schedule == "0 6 5 * *"
 
-    with dg.build_sensor_context(resources=resources, cursor=request.run_key) as context:
-        assert isinstance(sensor(context), dg.SkipReason)
+    bulletin = defs.resolve_schedule_def("bulletin_schedule")
+    assert bulletin.cron_schedule == "0 7 * 1,7 *"
+    tick = datetime(2025, 1, 10, 7, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with dg.build_schedule_context(resources={"warehouse": WarehouseResource(url=warehouse_url)},
+                                   scheduled_execution_time=tick) as context:
+        result = bulletin.evaluate_tick(context)
+    assert "the warehouse has no data yet" in result.skip_message

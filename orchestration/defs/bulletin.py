@@ -1,12 +1,9 @@
-"""The half-year bulletin as a Dagster asset partitioned by half-year, its job and its schedule
-(January and July, for the half-year just closed)."""
-
-from datetime import datetime
+"""The half-year bulletin as a Dagster asset partitioned by half-year, and its job."""
 
 import dagster as dg
 
 from orchestration.bulletin import HalfYear, write_bulletin
-from orchestration.bulletin.periods import partition_keys, require_complete
+from orchestration.bulletin.periods import partition_keys
 from orchestration.resources import WarehouseResource
 
 HALF_YEARS = dg.StaticPartitionsDefinition(partition_keys())
@@ -35,19 +32,3 @@ def half_year_bulletin(context: dg.AssetExecutionContext, warehouse: WarehouseRe
 bulletin_job = dg.define_asset_job(
     "half_year_bulletin", selection=[BULLETIN],
     description="Write the half-year bulletin of one half-year (partition YYYY-Hn) from the marts.")
-
-
-@dg.schedule(job=bulletin_job, cron_schedule="0 7 * 1,7 *", execution_timezone="Asia/Shanghai",
-             default_status=dg.DefaultScheduleStatus.RUNNING)
-def bulletin_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
-    """Every morning of January and July: the bulletin of the half-year just closed, once its last
-    month's data is in the warehouse (the run key lets it run once per half-year)."""
-    tick: datetime = context.scheduled_execution_time
-    period = HalfYear.containing(tick.date()).previous
-    with warehouse.connect() as conn:
-        try:
-            require_complete(conn, period)
-        except ValueError as waiting:
-            return dg.SkipReason(str(waiting))
-    return dg.RunRequest(run_key=f"bulletin-{period}", partition_key=str(period))
-

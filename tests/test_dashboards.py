@@ -12,6 +12,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -202,6 +203,44 @@ def test_a_displayed_figure_equals_the_mart(rendered, warehouse, figure):
         expected = reader.execute(figure.sql).fetchone()
     for value in expected:
         assert any(_same(value, text) for text in displayed), f"{value} is not in {displayed}"
+
+
+def test_the_bulletins_links_open_the_dashboards_filtered_to_the_period(leader_page, rendered, superset, warehouse,
+                                                                        monkeypatch):
+    """A link sets the dashboard's half-year filter (every chart query carries it) or its time
+    filter (the balance shown is the range's last month, not the latest), as the bulletin's and
+    the alerts' links do."""
+    from dashboards.links import FUND_OVERVIEW, KEY_INSTITUTIONS, dashboard_link
+    from orchestration.bulletin import latest_complete
+
+    with psycopg.connect(warehouse) as conn:
+        period = latest_complete(conn)
+        (earlier_balance,) = conn.execute(
+            """select closing_balance from marts.fund_payable_months
+               where fund_code = 'employee_pooled' and month < %s order by month desc limit 1""",
+            [period.first_month]).fetchone()
+    monkeypatch.setenv("YIBAO_SUPERSET_URL", superset)
+
+    queries = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and "/api/v1/chart/data" in request.url:
+            queries.extend(request.post_data_json["queries"])
+
+    leader_page.on("request", record)
+    try:
+        _render(leader_page, dashboard_link(KEY_INSTITUTIONS, period=str(period)),
+                ROOT / "test-output" / "dashboards" / "linked-key-institutions.png")
+    finally:
+        leader_page.remove_listener("request", record)
+    by_period = {"col": "period", "op": "IN", "val": [str(period)]}
+    # the four charts' queries (the filter bar's own queries for its options are not filtered)
+    assert sum(by_period in query["filters"] for query in queries) == 4
+
+    # The months before the period: the big number shows the balance of the month before it.
+    shown = _render(leader_page, dashboard_link(FUND_OVERVIEW, months=(date(2000, 1, 1), period.first_month)),
+                    ROOT / "test-output" / "dashboards" / "linked-fund-overview.png")
+    assert _same(earlier_balance, shown["累計結餘：職工醫保統籌基金"].big_number)
 
 
 def test_a_county_user_sees_only_its_county(admin, superset, users):

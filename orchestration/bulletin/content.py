@@ -181,7 +181,7 @@ _RANKING = """
     where r.period = %(period)s and {where}
     order by {order}"""
 
-_INSTITUTION = [Column("機構編碼"), Column("機構名稱")]
+_INSTITUTION = [Column("機構編碼"), Column("機構名稱", wrap=True)]
 _FIGURES = [Column("大病保險資金使用額(元)", "amount"), Column("上年同期(元)", "amount"), Column("增速", "rate"),
             Column("最近現場檢查", "date"), Column("擬檢查候選")]
 
@@ -341,7 +341,7 @@ def overspend(reader: Reader) -> Section:
                Column("超出容忍範圍", "count")], bands),
         Table("overspend_institutions", "超支機構", f"表12　超出容忍範圍的機構（{month}，年初至今）",
               "marts.institution_overspend（band = over）",
-              [Column("機構編碼"), Column("機構名稱"), Column("所在縣(市、區)"), Column("年度預算(元)", "amount"),
+              [Column("機構編碼"), Column("機構名稱", wrap=True), Column("所在縣(市、區)"), Column("年度預算(元)", "amount"),
                Column("年初至今預算(元)", "amount"), Column("年初至今支出(元)", "amount"),
                Column("超支額(元)", "amount"), Column("超支率", "rate"), Column("預計全年超支率", "rate")], over),
     ]
@@ -410,10 +410,10 @@ def data_quality(reader: Reader) -> Section:
                Column("隔離行數", "count"), Column("最近報送被拒收", "count")],
               [(labels.SOURCES.get(source, source), *rest) for source, *rest in files]),
         Table("quarantined_rows", "隔離原因", "表14　隔離數據行（按原因）", "quarantine.<來源>",
-              [Column("數據來源"), Column("原因"), Column("行數", "count")],
+              [Column("數據來源"), Column("原因", wrap=True), Column("行數", "count")],
               [(labels.SOURCES.get(source, source), reason, count) for source, reason, count in reasons]),
         Table("failed_checks", "未通過檢查", "表15　未通過的數據質量檢查", "audit.quality_checks",
-              [Column("文件"), Column("檢查套件"), Column("檢查項"), Column("級別"), Column("不符行數", "count")],
+              [Column("文件"), Column("檢查套件"), Column("檢查項", wrap=True), Column("級別"), Column("不符行數", "count")],
               failed),
     ]
     return section

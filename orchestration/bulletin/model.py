@@ -24,6 +24,7 @@ KINDS = {
 class Column:
     label: str  # the Chinese header
     kind: str = "text"
+    wrap: bool = False  # long text (names, reasons) may wrap; codes, figures and short labels do not
 
     def show(self, value) -> str:
         """The value as the HTML and PDF show it; an empty figure is a dash."""
@@ -38,8 +39,10 @@ class Column:
 
     @property
     def css_class(self) -> str:
-        """Figures align right; figures and dates never wrap."""
-        return {"text": "", "date": "nowrap", "month": "nowrap"}.get(self.kind, "num")
+        """Figures align right; only long text wraps."""
+        if self.kind in ("text", "date", "month"):
+            return "" if self.wrap else "nowrap"
+        return "num"
 
 
 @dataclass

@@ -41,7 +41,7 @@ class Column:
     def css_class(self) -> str:
         """Figures align right; only long text wraps."""
         if self.kind in ("text", "date", "month"):
-            return "" if self.wrap else "nowrap"
+            return "wrap" if self.wrap else "nowrap"
         return "num"
 
 

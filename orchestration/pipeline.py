@@ -176,8 +176,11 @@ def _summarize_warehouse(outcome: Outcome, before: tuple) -> None:
         if table_exists(conn, "audit.notifications"):
             outcome.alerts = conn.execute(
                 """select count(*) filter (where event = 'opened'), count(*) filter (where event = 'resolved'),
-                          count(delivered_at), array_agg(distinct regexp_replace(delivered_to, '/[^/]*$', ''))
-                                               filter (where delivered_at is not null)
+                          count(delivered_at),
+                          -- the outbox folder of the .eml files, or the SMTP server
+                          array_agg(distinct case when delivered_to like 'smtp://%%' then delivered_to
+                                                  else regexp_replace(delivered_to, '/[^/]*$', '') end)
+                                    filter (where delivered_at is not null)
                    from audit.notifications where created_at >= %s""", [since]).fetchone()
         outcome.loads = conn.execute(
             """select source, count(*) filter (where status = 'loaded'),

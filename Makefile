@@ -30,8 +30,9 @@ $(SUPERSET_STAMP): dashboards/superset-constraints.txt
 		apache-superset==6.1.0 psycopg2-binary rich cachetools
 	touch $(SUPERSET_STAMP)
 
-## Debian's Chromium for the browser tests (Playwright drives it; its own download cannot work
-## here) and a font with the Chinese characters of the dashboards, for legible screenshots.
+## Debian's Chromium for the bulletin's PDF and the browser tests (Playwright drives it; its own
+## download cannot work here) and a font with the Chinese characters of the bulletin, its chart
+## and the dashboards' screenshots.
 browser: $(CHROMIUM) $(CJK_FONT)
 
 # apt-get and installing into the system need root: through sudo when make runs as another user.
@@ -66,7 +67,7 @@ $(CITUS_LIB):
 
 ## Generate the demo landing directory (once), load and build it, then serve the dashboards and
 ## the Dagster UI until Ctrl-C.
-demo: setup
+demo: setup browser
 	test -d $(DEMO_LANDING) || $(BIN)/yibao generate --out $(DEMO_LANDING)
 	$(BIN)/yibao run --landing $(DEMO_LANDING)
 	$(BIN)/yibao serve

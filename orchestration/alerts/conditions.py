@@ -23,6 +23,7 @@ import psycopg
 
 from dashboards.links import BUDGET_OVERSPEND, FUND_OVERVIEW, INSPECTIONS, dashboard_link
 from orchestration.bulletin import labels
+from orchestration.policy import numeric_policy_parameters
 
 CITY = "city"
 
@@ -48,8 +49,7 @@ class State:
 
 def current_states(conn: psycopg.Connection) -> list[State]:
     """Every fund's and every budgeted or flagged institution's state at the latest month."""
-    policy = {key: Decimal(value) for key, value in conn.execute(
-        "select key, value::text from intermediate.int_policy_parameters where value::text ~ '^-?[0-9.]+$'")}
+    policy = numeric_policy_parameters(conn)
     return [*_funds(conn, policy), *_overspend(conn, policy), *_past_due(conn)]
 
 

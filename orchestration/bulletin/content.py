@@ -18,6 +18,7 @@ from orchestration.bulletin import labels
 from orchestration.bulletin.charts import payable_months_chart
 from orchestration.bulletin.model import Bulletin, Column, Link, Section, Table
 from orchestration.bulletin.periods import HalfYear, data_months
+from orchestration.policy import numeric_policy_parameters
 from orchestration.sources import MONTHLY_SOURCES
 
 ISSUER = "大病保險協同管理工作組"
@@ -35,15 +36,14 @@ class Reader:
             "period": str(period),
         }
         self.data_until = data_months(conn)[1]
-        self.policy = {key: value for key, value in conn.execute(
-            "select key, value::text from intermediate.int_policy_parameters")}
+        self.policy = numeric_policy_parameters(conn)
 
     def rows(self, sql: str) -> list[tuple]:
         return self.conn.execute(sql, self.params).fetchall()
 
     def number(self, key: str) -> Decimal:
-        """A numeric policy parameter (defaults in dbt_project.yml, overrides in policy_parameters.csv)."""
-        return Decimal(self.policy[key])
+        """A policy parameter (defaults in dbt_project.yml, overrides in policy_parameters.csv)."""
+        return self.policy[key]
 
     def link(self, label: str, slug: str, time_filter: bool = False) -> Link:
         """`slug` with its half-year filter (or its time filter) set to this half-year."""

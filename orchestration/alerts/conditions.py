@@ -88,7 +88,7 @@ def _overspend(conn: psycopg.Connection, policy: dict[str, Decimal]) -> list[Sta
         where = f"{name}（{code}，{county_name or county}）"
         states.append(State(
             "overspend", code, "over" if band == "over" else None, county, month, rate,
-            f"{county_name or county}{name}年初至今超支率{labels.percent(rate)}",
+            f"{name}（{county_name or county}）年初至今超支率{labels.percent(rate)}",
             f"{where}{month.year}年1月至{month.month}月統籌基金支出{labels.wan(spent)}，年初至今預算"
             f"{labels.wan(budget)}，超支{labels.wan(amount)}，超支率{labels.percent(rate)}"
             f"（容忍範圍{tolerance}，{labels.OVERSPEND_BANDS[band]}），預計全年超支率{labels.percent(projected)}。",
@@ -114,6 +114,6 @@ def _past_due(conn: psycopg.Connection) -> list[State]:
                 if count else f"{where}已無超過核查期限未辦結的疑似問題病案。")
         states.append(State(
             "cases_past_due", code, "past_due" if count else None, county, month, Decimal(count),
-            f"{county_name or county}{name}有{count}宗疑似問題病案逾期未核查", text,
+            f"{name}（{county_name or county}）有{count}宗疑似問題病案逾期未核查", text,
             dashboard_link(INSPECTIONS, county_name=county_name)))
     return states

@@ -43,13 +43,12 @@ def _append_rows(path: Path, rows: list[dict]) -> None:
 def landing(tmp_path_factory) -> Path:
     """Two years of generated data (2024-01 to 2025-12), with rows to quarantine in the half-year:
     two settlements of an unknown institution and a fund flow of an unknown county (which also
-    fails the warning check on the share of rows quarantined); a growth base small enough for
-    3,000 persons' CI spending to have growth rates."""
+    fails the warning check on the share of rows quarantined). The generator scales the policy
+    parameters (growth base, top-N) with the persons, so that every list is full."""
     from orchestration.generator import generate
 
     root = tmp_path_factory.mktemp("bulletin") / "landing"
     generate(root, persons=3000, months=24, start="2024-01")
-    (root / "reference" / "policy_parameters.csv").write_text("key,value\ngrowth_min_base,5000\n", encoding="utf-8")
     august = root / "settlement" / "2025-08.csv"
     with august.open(encoding="utf-8", newline="") as f:
         template = next(csv.DictReader(f))
@@ -129,9 +128,10 @@ def test_yibao_run_writes_the_bulletin_of_the_latest_complete_half_year(run):
 
 def test_the_workbook_has_every_table_of_the_bulletin(workbook):
     assert set(workbook) == {
-        "fund_status", "payable_months_12m", "county_ci_spending", "city_top_usage", "city_top_growth",
-        "county_top_usage", "inspection_by_county", "inspection_findings", "inspection_actions",
-        "suspicious_by_rule", "overspend_by_county", "overspend_institutions", "files_loaded",
+        "fund_status", "payable_months_12m", "external_ci_spending", "county_ci_spending", "city_top_usage",
+        "city_top_growth", "county_top_usage", "inspection_plan", "previous_plan_results", "rectifications_by_county",
+        "overdue_rectifications", "inspection_by_county", "inspection_findings", "inspection_actions",
+        "suspicious_by_rule", "confirmed_violations", "overspend_by_county", "overspend_institutions", "files_loaded",
         "quarantined_rows", "failed_checks"}
 
 
@@ -214,18 +214,70 @@ def test_inspection_tables_equal_inspection_results(marts, workbook):
 
 
 def test_suspicious_cases_equal_suspicious_settlements(marts, workbook):
-    cases, institutions, past_due = defaultdict(set), defaultdict(set), defaultdict(set)
-    for rule, settlement, institution, month, due in q(
-            marts, "select rule_id, settlement_id, institution_code, detected_month, is_past_due from marts.suspicious_settlements"):
+    cases = defaultdict(dict)
+    for rule, settlement, institution, month, outcome, due in q(
+            marts, """select rule_id, settlement_id, institution_code, detected_month, review_outcome, is_past_due
+                      from marts.suspicious_settlements"""):
         if FIRST <= month <= LAST:
-            cases[rule].add(settlement)
-            institutions[rule].add(institution)
-            if due:
-                past_due[rule].add(settlement)
-    expected = [(name, len(cases[rule]), len(institutions[rule]), len(past_due[rule]))
+            cases[rule][settlement] = (institution, outcome, due)
+
+    def count(rule, test):
+        return sum(1 for case in cases[rule].values() if test(*case))
+
+    expected = [(name, len(cases[rule]), len({c[0] for c in cases[rule].values()}),
+                 count(rule, lambda i, o, d: o is None), count(rule, lambda i, o, d: o == "pending"),
+                 count(rule, lambda i, o, d: o == "confirmed"), count(rule, lambda i, o, d: o == "cleared"),
+                 count(rule, lambda i, o, d: d))
                 for rule, name in q(marts, "select rule_id, rule_name from marts.suspicious_rules order by rule_id")]
     assert table(workbook, "suspicious_by_rule") == expected
     assert sum(row[1] for row in expected) > 0
+
+    counties = dict(q(marts, "select county_code, county_name from marts.dim_counties"))
+    violations = sorted(q(marts, """select institution_code, institution_name, county_code, concluded_cases, confirmed_cases,
+                                           cleared_cases, violating_amount, ci_refused_amount, concluded_late_cases
+                                    from marts.confirmed_violations_half_year where period = %s""", PERIOD),
+                        key=lambda r: (-r[6], r[0]))
+    assert table(workbook, "confirmed_violations") == [(r[0], r[1], counties.get(r[2], r[2]), *r[3:]) for r in violations]
+
+
+def test_external_ci_spending_equals_its_mart(marts, workbook):
+    rows = q(marts, """select usage_rank, institution_code, institution_name, county_code, ci_fund_usage,
+                              ci_share_of_period, ci_settlements, high_cost_cases, reviewed_cases, confirmed_cases
+                       from marts.external_ci_spending_half_year where period = %s""", PERIOD)
+    assert table(workbook, "external_ci_spending") == sorted(rows)
+
+
+def test_inspection_plans_and_rectifications_equal_their_marts(marts, workbook):
+    counties = dict(q(marts, "select county_code, county_name from marts.dim_counties"))
+    plan = q(marts, """select scope, pick_order, institution_code, institution_name, ci_fund_usage, growth_rate,
+                              last_onsite_date, reason, inspection_status, inspection_date, inspection_trigger, finding,
+                              action, involved_amount, recovered_amount, inspection_id, period
+                       from marts.inspection_plan_half_year""")
+    rectified = dict(q(marts, "select inspection_id, status from marts.rectifications"))
+
+    def ordered(rows):
+        return sorted(rows, key=lambda r: (r[0] != "city", r[0], r[1]))
+
+    def scope(code):
+        return "市本級" if code == "city" else counties[code]
+
+    assert table(workbook, "inspection_plan") == [(scope(r[0]), r[1], r[2], r[3], *r[4:8])
+                                                  for r in ordered(r for r in plan if r[16] == PERIOD)]
+    previous = ordered(r for r in plan if r[16] == "2025-H1")
+    assert table(workbook, "previous_plan_results") == [
+        (scope(r[0]), r[1], r[2], r[3], labels.INSPECTION_STATUS[r[8]], r[9], labels.TRIGGERS.get(r[10], r[10]),
+         "未發現問題" if r[11] == "none" else labels.FINDINGS.get(r[11], r[11]),
+         "—" if r[12] in (None, "none") else labels.ACTIONS[r[12]], r[13], r[14],
+         labels.RECTIFICATION_STATUS.get(rectified.get(r[15]), rectified.get(r[15]))) for r in previous]
+    assert previous and any(r[8] == "inspected" for r in previous)
+
+    assert table(workbook, "rectifications_by_county") == q(
+        marts, """select county_name, findings, closed, closed_late, open, overdue, overdue_involved_amount,
+                         oldest_overdue_deadline from marts.rectifications_by_county order by county_code""")
+    overdue = q(marts, """select inspection_id, institution_name, county_code, inspection_date, finding, deadline_date,
+                                 days_overdue, involved_amount from marts.rectifications where status = 'overdue'""")
+    assert table(workbook, "overdue_rectifications") == [
+        (r[0], r[1], counties[r[2]], r[3], labels.FINDINGS[r[4]], *r[5:]) for r in sorted(overdue, key=lambda r: (-r[6], r[0]))]
 
 
 def test_overspend_tables_equal_institution_overspend(marts, workbook):

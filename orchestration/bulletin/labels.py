@@ -37,6 +37,20 @@ ACTIONS = {
     "refer_judicial": "移送司法",
 }
 
+INSPECTION_STATUS = {"inspected": "已檢查", "pending": "待檢查", "not_inspected": "未檢查"}
+
+TRIGGERS = {
+    "half_year_selection": "半年度選取",
+    "complaint": "投訴舉報",
+    "routine": "日常檢查",
+    "data_anomaly": "數據異常",
+    "referral": "移送線索",
+}
+
+RECTIFICATION_STATUS = {"closed": "按期整改", "closed_late": "逾期整改", "overdue": "逾期未整改", "open": "整改中"}
+
+REVIEW_OUTCOMES = {"pending": "核查中", "confirmed": "違規屬實", "cleared": "排除"}
+
 SOURCES = {
     "settlement": "結算數據",
     "fund_flows": "基金收支",

@@ -9,9 +9,10 @@ from orchestration.resources import WarehouseResource
 HALF_YEARS = dg.StaticPartitionsDefinition(partition_keys())
 BULLETIN = dg.AssetKey(["bulletin", "half_year_bulletin"])
 # The marts the bulletin reads (audit and quarantine tables aside).
-MARTS_READ = ["dim_counties", "dim_institutions", "dim_months", "enrollment_monthly", "fund_balance_monthly",
-              "fund_payable_months", "inspection_results", "institution_overspend", "institution_ranking_half_year",
-              "suspicious_rules", "suspicious_settlements"]
+MARTS_READ = ["confirmed_violations_half_year", "dim_counties", "dim_institutions", "dim_months", "enrollment_monthly",
+              "external_ci_spending_half_year", "fund_balance_monthly", "fund_payable_months", "inspection_plan_half_year",
+              "inspection_results", "institution_overspend", "institution_ranking_half_year", "rectifications",
+              "rectifications_by_county", "suspicious_rules", "suspicious_settlements"]
 
 
 @dg.asset(key=BULLETIN, partitions_def=HALF_YEARS, deps=[dg.AssetKey(["marts", m]) for m in MARTS_READ],

@@ -32,7 +32,51 @@ comment on table audit.file_loads is 'Every landing file handled: one row per lo
 """
 
 
-# Helper functions of the loader's validation SQL (orchestration/loading/validation_sql.py).
+# Type tests of the loader's validation SQL (orchestration/loading/validation_sql.py): whether a
+# text can be cast to the type, so that one bad value is quarantined instead of ending the
+# statement. PostgreSQL 16 has pg_input_is_valid() for it. On 15 the test is written out: the
+# syntax 15's input functions read, and the ranges a cast refuses; it costs more (regular
+# expressions). The two differ only on what 16 reads and 15 does not: underscores in numbers
+# and hexadecimal, octal and binary integers (1_000, 0x1A), which 15 quarantines.
+TYPE_TESTS = {
+    160000: r"""
+create or replace function loader.is_numeric(v text) returns boolean
+language sql stable parallel safe as $$ select pg_input_is_valid(v, 'numeric') $$;
+create or replace function loader.is_integer(v text) returns boolean
+language sql stable parallel safe as $$ select pg_input_is_valid(v, 'integer') $$;
+create or replace function loader.is_date(v text) returns boolean
+language sql stable parallel safe as $$
+    select length(v) = 10 and substr(v, 5, 1) = '-' and substr(v, 8, 1) = '-' and pg_input_is_valid(v, 'date')
+$$;
+""",
+    150000: r"""
+create or replace function loader.is_numeric(v text) returns boolean
+language sql immutable parallel safe as $$
+    select length(v) <= 1000 and (
+        v ~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$'
+        or v ~* '^\s*(nan|[-+]?inf(inity)?)\s*$')
+$$;
+create or replace function loader.is_integer(v text) returns boolean
+language sql immutable parallel safe as $$
+    select case when v ~ '^\s*[-+]?[0-9]{1,30}\s*$' then v::numeric between -2147483648 and 2147483647 else false end
+$$;
+create or replace function loader.is_date(v text) returns boolean
+language sql immutable parallel safe as $$
+    select case when v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' and left(v, 4) <> '0000'
+                     and substr(v, 6, 2) between '01' and '12' and substr(v, 9, 2) between '01' and '31'
+                then substr(v, 9, 2)::int <= extract(day from make_date(left(v, 4)::int, substr(v, 6, 2)::int, 1)
+                                                              + interval '1 month - 1 day')
+                else false end
+$$;
+""",
+}
+
+
+def type_tests_ddl(server_version: int) -> str:
+    """The type tests for a server of `server_version` (server_version_num)."""
+    return TYPE_TESTS[max(v for v in TYPE_TESTS if v <= server_version)]
+
+
 LOADER_FUNCTIONS_DDL = r"""
 create or replace function loader.iso_date(v text) returns text
 language sql immutable parallel safe as $$
@@ -106,6 +150,7 @@ def ensure_schemas(conn: psycopg.Connection) -> None:
             conn.execute(f"create schema if not exists {schema}")
         conn.execute(AUDIT_DDL)
         conn.execute(LOADER_FUNCTIONS_DDL)
+        conn.execute(type_tests_ddl(conn.info.server_version))
         for source in ALL_SOURCES:
             conn.execute(raw_table_ddl(source))
             conn.execute(quarantine_table_ddl(source))

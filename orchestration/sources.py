@@ -1,8 +1,9 @@
-"""The landing sources of shared/CONTRACT.md §2: their files, columns, types and row rules.
+"""The landing sources (the contract's landing directory): their files, columns, types and keys.
 
 This module is the single description of the landing layout. The loader derives its landing,
-raw and quarantine tables and its validation SQL from it; the generator writes its columns in
-this order; dbt's `_bureau__sources.yml` documents the same columns.
+raw and quarantine tables from it and checks every value against its column's kind; the
+generator writes the columns in this order; dbt's `_bureau__sources.yml` documents the same
+columns. What a row or a file must satisfy beyond that is the rule catalogue, `rules.py`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Column:
     values: tuple[str, ...] = ()  # allowed values of an enum
     signed: bool = False  # amounts: may be negative (the row rules say when)
     pattern: str = ""  # extra regular expression a text value must match
+    personal: bool = False  # personal data: no reason or finding quotes its values
 
     @property
     def sql_type(self) -> str:
@@ -60,30 +62,16 @@ def enum(name: str, values: tuple[str, ...], required: bool = True) -> Column:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A row rule beyond types and enumerations, as a SQL condition on the typed row `t`.
-
-    `violated` is true when the row breaks the rule; `reason` is what quarantine records.
-    Rules run in order after the type checks, so they may assume well-typed values. Lookups
-    use `not in (subquery)`, which PostgreSQL runs as one hashed subplan per statement.
-    """
-
-    reason: str
-    violated: str
-
-
-@dataclass(frozen=True)
 class Source:
     name: str
     folder: str  # "reference" or the monthly folder
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()  # unique within a file
     key_across_months: bool = False  # ... and across all months (a unique index on the raw table)
-    rules: tuple[Rule, ...] = ()
     monthly: bool = True
     optional: bool = False  # a file (reference) or folder (monthly) that may be absent
     month_column: str = ""  # the column that must fall in the file's month
-    lookups: tuple[str, ...] = ()  # sources the rules read: loaded first
+    lookups: tuple[str, ...] = ()  # sources its rules read (rules.py): loaded first
     # (column, key): a non-empty column value must name a loaded row's key, in this file or
     # an earlier one (a reversal must reverse a known settlement).
     refers_to_own_key: tuple[str, str] = ()
@@ -102,11 +90,6 @@ PAYMENTS = ("pooled_fund_paid", "critical_illness_paid", "assistance_paid", "acc
 SETTLEMENT_AMOUNTS = ("total_cost", "eligible_cost", *COST_PARTS, *PAYMENTS)
 
 
-def sum_sql(columns: tuple[str, ...], alias: str = "t") -> str:
-    """`alias.a + alias.b + …`: the SQL sum of the columns of a row."""
-    return " + ".join(f"{alias}.{c}" for c in columns)
-
-
 SETTLEMENT = Source(
     name="settlement",
     lookups=('institutions',),
@@ -115,7 +98,7 @@ SETTLEMENT = Source(
     columns=(
         Column("settlement_id"),
         Column("reversal_of", required=False),
-        Column("person_id"),
+        Column("person_id", personal=True),
         Column("institution_code"),
         enum("scheme", SCHEMES),
         enum("visit_type", VISIT_TYPES),
@@ -131,23 +114,6 @@ SETTLEMENT = Source(
     key_across_months=True,
     refers_to_own_key=("reversal_of", "settlement_id"),
     month_column="settlement_date",
-    rules=(
-        Rule("unknown institution_code",
-             "t.institution_code not in (select institution_code from raw.institutions)"),
-        Rule("cost parts do not sum to total_cost",
-             f"abs({sum_sql(COST_PARTS)} - t.total_cost) > 0.01"),
-        Rule("payments do not sum to total_cost",
-             f"abs({sum_sql(PAYMENTS)} - t.total_cost) > 0.01"),
-        Rule("negative amount on a row that is not a reversal",
-             "t.reversal_of is null and least(" + ", ".join(f"t.{c}" for c in SETTLEMENT_AMOUNTS) + ") < 0"),
-        Rule("positive amount on a reversal",
-             "t.reversal_of is not null and greatest(" + ", ".join(f"t.{c}" for c in SETTLEMENT_AMOUNTS) + ") > 0"),
-        Rule("inpatient stay without admission_date or discharge_date",
-             "t.visit_type = 'inpatient' and (t.admission_date is null or t.discharge_date is null)"),
-        Rule("admission_date or discharge_date on a visit that is not inpatient",
-             "t.visit_type <> 'inpatient' and (t.admission_date is not null or t.discharge_date is not null)"),
-        Rule("discharge_date before admission_date", "t.discharge_date < t.admission_date"),
-    ),
 )
 
 FUND_FLOWS = Source(
@@ -164,8 +130,6 @@ FUND_FLOWS = Source(
         Column("amount", "amount"),
     ),
     month_column="month",
-    rules=(Rule("unknown county_code",
-                "t.county_code not in (select county_code from raw.counties)"),),
 )
 
 ENROLLMENT = Source(
@@ -174,10 +138,10 @@ ENROLLMENT = Source(
     folder="enrollment",
     comment="參保: enrollments starting or changing in the month (holds personal data)",
     columns=(
-        Column("person_id"),
-        Column("id_card_no", pattern=r"^\d{17}[0-9X]$"),
+        Column("person_id", personal=True),
+        Column("id_card_no", personal=True),  # 18 characters with a check digit: rules.py
         enum("gender", ("M", "F")),
-        Column("birth_date", "date"),
+        Column("birth_date", "date", personal=True),
         Column("county_code", pattern=r"^\d{6}$"),
         enum("scheme", SCHEMES),
         Column("category"),
@@ -187,11 +151,6 @@ ENROLLMENT = Source(
         Column("subsidy", "amount"),
     ),
     key=("person_id",),
-    rules=(
-        Rule("unknown county_code",
-             "t.county_code not in (select county_code from raw.counties)"),
-        Rule("end_date before start_date", "t.end_date < t.start_date"),
-    ),
 )
 
 INSPECTION = Source(
@@ -217,11 +176,6 @@ INSPECTION = Source(
     key=("inspection_id",),
     key_across_months=True,
     month_column="inspection_date",
-    rules=(
-        Rule("unknown institution_code",
-             "t.institution_code not in (select institution_code from raw.institutions)"),
-        Rule("closed_date before inspection_date", "t.closed_date < t.inspection_date"),
-    ),
 )
 
 COUNTIES = Source(
@@ -254,9 +208,6 @@ INSTITUTIONS = Source(
         Column("beds", "integer", required=False),
     ),
     key=("institution_code",),
-    # An external institution's county_code is its own division code, outside counties.csv.
-    rules=(Rule("unknown county_code",
-                "t.managed_by <> 'external' and t.county_code not in (select county_code from raw.counties)"),),
 )
 
 BUDGETS = Source(
@@ -271,8 +222,6 @@ BUDGETS = Source(
         Column("annual_budget", "amount"),
     ),
     key=("year", "institution_code"),
-    rules=(Rule("unknown institution_code",
-                "t.institution_code not in (select institution_code from raw.institutions)"),),
 )
 
 FUND_OPENING_BALANCE = Source(
@@ -288,7 +237,6 @@ FUND_OPENING_BALANCE = Source(
     key=("fund_code",),
 )
 
-_TEXT_KEYS = ", ".join(f"'{key}'" for key in TEXT_PARAMETERS)
 POLICY_PARAMETERS = Source(
     name="policy_parameters",
     folder="reference",
@@ -297,11 +245,6 @@ POLICY_PARAMETERS = Source(
     comment="overrides of the policy parameters' documented defaults",
     columns=(Column("key", pattern=r"^[a-z_]+$"), Column("value")),
     key=("key",),
-    rules=(
-        Rule("value is not a number", f"t.key not in ({_TEXT_KEYS}) and t.value !~ '{NUMBER_PATTERN}'"),
-        *(Rule(f"{key}: not 3-character ICD-10 categories separated by ;",
-               f"t.key = '{key}' and t.value !~ '{pattern}'") for key, pattern in TEXT_PARAMETERS.items()),
-    ),
 )
 
 CASE_REVIEW = Source(
@@ -321,15 +264,6 @@ CASE_REVIEW = Source(
     ),
     key=("settlement_id",),
     month_column="status_date",
-    rules=(
-        # Through the unique settlement_id index: a month's reviews look up a few ids, not all.
-        Rule("settlement_id names no loaded settlement",
-             "not exists (select from raw.settlement s where s.settlement_id = t.settlement_id)"),
-        Rule("received_date after status_date", "t.received_date > t.status_date"),
-        Rule("violating_amount on a case that is not confirmed",
-             "t.outcome <> 'confirmed' and t.violating_amount <> 0"),
-        Rule("ci_refused_amount above violating_amount", "t.ci_refused_amount > t.violating_amount"),
-    ),
 )
 
 ALERT_RECIPIENTS = Source(
@@ -345,8 +279,6 @@ ALERT_RECIPIENTS = Source(
         Column("email", pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"),
     ),
     key=("scope", "email"),
-    rules=(Rule("unknown county_code in scope",
-                "t.scope <> 'city' and t.scope not in (select county_code from raw.counties)"),),
 )
 
 # In load order: a source's rules may only look at sources loaded before it.

@@ -55,3 +55,35 @@ def write_reference(root: Path, encoding: str = "utf-8") -> None:
     """Counties and institutions: the references settlement rules look up."""
     write_csv(root / "reference" / "counties.csv", "counties", COUNTIES, encoding)
     write_csv(root / "reference" / "institutions.csv", "institutions", INSTITUTIONS, encoding)
+
+
+def enrollment(person_id: str, /, **overrides) -> dict:
+    """A valid enrollment of a woman born 1949-12-31, from January 2024; override any column."""
+    row = {"person_id": person_id, "id_card_no": "11010519491231002X", "gender": "F", "birth_date": "1949-12-31",
+           "county_code": "450802", "scheme": "resident", "category": "ordinary", "start_date": "2024-01-01",
+           "end_date": "", "personal_contribution": "380.00", "subsidy": "0"}
+    row.update(overrides)
+    return row
+
+
+def fund_flow(**overrides) -> dict:
+    """A valid fund income of January 2024; override any column."""
+    row = {"month": "2024-01", "fund_code": "employee_pooled", "county_code": "450802", "direction": "income",
+           "item": "contribution_personal", "amount": "100.00"}
+    row.update(overrides)
+    return row
+
+
+def inspection(inspection_id: str, /, **overrides) -> dict:
+    """A valid on-site inspection of H001 in January 2024 without finding; override any column."""
+    row = {"inspection_id": inspection_id, "institution_code": "H001", "inspection_date": "2024-01-10",
+           "kind": "onsite", "trigger": "routine", "finding": "none", "involved_amount": "0", "recovered_amount": "0",
+           "penalty_amount": "0", "fine_amount": "0", "action": "none", "demerit_points": "0", "closed_date": ""}
+    row.update(overrides)
+    return row
+
+
+def budget(**overrides) -> dict:
+    row = {"year": "2024", "institution_code": "H001", "annual_budget": "1000000.00"}
+    row.update(overrides)
+    return row

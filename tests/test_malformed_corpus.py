@@ -64,9 +64,19 @@ CASES = {
     "three_decimals.csv": Loaded(("F1",), ((3, "total_cost: not an amount (yuan, up to 2 decimals): 100.001"),)),
     "empty.csv": Rejected("empty file: no header row"),
     "missing_column.csv": Rejected("missing required column(s): is_out_of_area"),
-    "utf16.csv": Rejected("not a CSV text file (contains NUL bytes)"),
-    "windows_1252.csv": Rejected("unknown encoding: neither UTF-8 nor GB18030"),
-    "zip_archive.csv": Rejected("not a CSV text file (contains NUL bytes)"),
+    "utf16.csv": Loaded(("F1", "F2")),
+    "utf16_big_endian.csv": Loaded(("F1", "F2")),
+    "tab_separated.csv": Loaded(("F1", "F2")),
+    "semicolon_separated.csv": Loaded(("F1", "F2")),
+    "dos_eof_byte.csv": Loaded(("F1", "F2")),
+    "crlf_dos_eof_byte.csv": Loaded(("F1", "F2")),
+    "mixed_line_ends.csv": Loaded(("F1", "F2")),
+    "utf16_without_bom.csv": Rejected("not a CSV text file: NUL bytes between the characters, as in UTF-16 text "
+                                      "without a byte-order mark"),
+    "utf32.csv": Rejected("UTF-32 text (byte-order mark): save it as UTF-8 or GB18030"),
+    "windows_1252.csv": Rejected("unknown encoding: neither UTF-8 nor GB18030 (line 3 has the byte 0xFC"),
+    "zip_archive.csv": Rejected("not a CSV text file: a ZIP archive (an .xlsx workbook is one)"),
+    "no_header.csv": Rejected("missing required column(s): settlement_id, reversal_of, person_id"),
 }
 
 # Values the normalising cases must load as.
@@ -76,6 +86,8 @@ NORMALISED = {
     "date_slashes.csv": ("select settlement_date::text from raw.settlement where settlement_id = 'F2'", ("2024-02-05",)),
     "date_compact.csv": ("select settlement_date::text from raw.settlement where settlement_id = 'F2'", ("2024-02-05",)),
     "thousands_separator.csv": ("select total_cost::text, pooled_fund_paid::text from raw.settlement "
+                                "where settlement_id = 'F2'", ("1100.00", "1070.00")),
+    "semicolon_separated.csv": ("select total_cost::text, pooled_fund_paid::text from raw.settlement "
                                 "where settlement_id = 'F2'", ("1100.00", "1070.00")),
     "gb18030.csv": ("select doctor_code from raw.settlement where settlement_id = 'F1'", ("醫師甲",)),
     "quoted_comma_newline.csv": ("select doctor_code from raw.settlement where settlement_id = 'F2'",
@@ -133,6 +145,13 @@ def test_corpus_file(db, tmp_path, name):
     if name in NORMALISED:
         sql, values = NORMALISED[name]
         assert db.execute(sql).fetchone() == values
+
+
+def test_a_rejection_quotes_no_row_of_the_file(db, tmp_path):
+    """A first line of data is no header: the message says so, without the person number in it."""
+    load = deliver(db, tmp_path, FEBRUARY, (CORPUS / "no_header.csv").read_bytes())
+    assert load.status == "rejected" and "does not look like a header" in load.message
+    assert "450802199001011234" not in load.message and "F1" not in load.message
 
 
 def test_quarantine_keeps_the_raw_line_as_written(db, tmp_path):

@@ -1,9 +1,11 @@
 """Great Expectations suites as Dagster asset checks (orchestration/quality/).
 
-Every raw asset `raw/<source>` has three checks: `expectations` and `reconciliation` (ERROR)
-and `warnings` (WARN). All run in one step, `raw_data_quality`, after the loads: one GX import,
-one validation per suite, their Data Docs pages. A failed ERROR check fails that step with a
-message naming each file and expectation, so the dbt models of the run do not run.
+Every raw asset `raw/<source>` has two checks: `reconciliation` (ERROR: the file and aggregate
+integrity rules of the catalogue, orchestration/rules.py) and `warnings` (WARN). Both run in one
+step, `raw_data_quality`, after the loads: one GX import, one validation per suite, their Data
+Docs pages. A failed ERROR check fails that step with a message naming each file and rule, so
+the dbt models of the run do not run. (A row that breaks a rule never gets that far: the loader
+quarantines it.)
 
 The checks of the monthly sources are declared blocking. Those of the reference files cannot be:
 a blocking check on `raw/counties` would hold back `raw/institutions` (which looks counties up)
@@ -31,12 +33,11 @@ from orchestration.sources import ALL_SOURCES, SOURCES, Source
 
 FCT_SETTLEMENTS = dg.AssetKey(["marts", "fct_settlements"])
 _DESCRIPTIONS = {
-    "expectations": "Errors stop dbt: the source's Great Expectations suite (schema, types, enumerations, keys, "
-                    "ranges, identities, date order, lookups) on the files loaded and not yet passed.",
-    "reconciliation": "Errors stop dbt: per file, rows read = rows loaded + rows quarantined, and raw and "
-                      "quarantine hold exactly those rows.",
+    "reconciliation": "Errors stop dbt: per file loaded and not yet passed, rows read = rows loaded + rows "
+                      "quarantined, raw and quarantine hold exactly those rows, the key is unique, the raw "
+                      "table has the contract's columns and types, aggregates (an opening balance per fund).",
     "warnings": "Statistical and plausibility findings: row count against the previous months, share "
-                "of rows quarantined, warning-level expectations.",
+                "of rows quarantined, the catalogue's row warnings.",
 }
 
 
@@ -118,7 +119,7 @@ def _raw_data_quality(name: str, sources: list[Source]) -> dg.AssetChecksDefinit
         checks = raw_checks(selected, context.run.run_id, warehouse.url, index=not _reconciles_later(context),
                             step="raw" + name.removeprefix("raw_data_quality"))
         report = yield from _results(checks, keys)
-        context.log.info(f"checked {sum(len(o.files) for o in report.outcomes if o.check_name == 'expectations')} "
+        context.log.info(f"checked {sum(len(o.files) for o in report.outcomes if o.check_name == 'reconciliation')} "
                          f"file(s) in {report.seconds:.1f} s; Data Docs: {report.data_docs}")
         _raise_errors(report, keys)
 

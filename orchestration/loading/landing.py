@@ -1,4 +1,9 @@
-"""The layout of a landing directory (shared/CONTRACT.md §2): which file is which."""
+"""The layout of a landing directory (the contract's landing directory): which file is which.
+
+Only regular files are landing files: a symbolic link (which could point at any file the
+pipeline may read) or anything else in the layout's places is listed as refused, with the
+reason, and never read.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from orchestration.sources import MONTHLY_SOURCES, REFERENCE_SOURCES
 
 _MONTH_FILE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.csv$")
+SYMBOLIC_LINK = "a symbolic link: landing files must be regular files"
 
 
 @dataclass
@@ -24,6 +30,15 @@ class Landing:
         return sorted({month for files in self.monthly.values() for month in files})
 
 
+def _refused(path: Path) -> str | None:
+    """Why `path` (in a place of the layout) is not a landing file, or None when it is one."""
+    if path.is_symlink():
+        return SYMBOLIC_LINK
+    if not path.is_file():
+        return "not a regular file"
+    return None
+
+
 def discover(root: Path) -> Landing:
     """Find the landing files under `root`; files the layout does not allow are `misplaced`."""
     root = Path(root).resolve()
@@ -32,20 +47,31 @@ def discover(root: Path) -> Landing:
     landing = Landing(root)
     for source in REFERENCE_SOURCES:
         path = root / source.file_name()
-        if path.is_file():
+        if not (path.exists() or path.is_symlink()):
+            continue
+        problem = SYMBOLIC_LINK if path.parent.is_symlink() else _refused(path)
+        if problem:
+            landing.misplaced.append((source.name, path, problem))
+        else:
             landing.reference[source.name] = path
     for source in MONTHLY_SOURCES:
         files = landing.monthly.setdefault(source.name, {})
         folder = root / source.folder
+        if folder.is_symlink():
+            landing.misplaced.append((source.name, folder, SYMBOLIC_LINK))
+            continue
         for path in sorted(folder.glob("*")) if folder.is_dir() else []:
             match = _MONTH_FILE.match(path.name)
-            if match and path.is_file():
-                files[f"{match[1]}-{match[2]}"] = path
+            problem = _refused(path) or (None if match else "not a monthly file named YYYY-MM.csv")
+            if problem:
+                landing.misplaced.append((source.name, path, problem))
             else:
-                landing.misplaced.append((source.name, path, "not a monthly file named YYYY-MM.csv"))
+                files[f"{match[1]}-{match[2]}"] = path
     return landing
 
 
 def missing_reference(landing: Landing) -> list[str]:
-    """Required reference files that the landing directory lacks."""
-    return [s.file_name() for s in REFERENCE_SOURCES if not s.optional and s.name not in landing.reference]
+    """Required reference files that the landing directory lacks (a refused one is not lacking:
+    its rejection is recorded, and the snapshot loaded before it stays)."""
+    present = set(landing.reference) | {source for source, _, _ in landing.misplaced}
+    return [s.file_name() for s in REFERENCE_SOURCES if not s.optional and s.name not in present]

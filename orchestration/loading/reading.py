@@ -1,10 +1,12 @@
-"""Reading a landing file: encoding, header and the data lines that go to COPY.
+"""Reading a landing file in bounded memory: what it is, then its rows for COPY.
 
-Files are read whole (the largest monthly settlement file of a prefecture is a few hundred MB).
-The common case, a file without quotes, carriage returns or full-width characters, is handed
-to PostgreSQL untouched and split into fields there; only the files that need a real CSV parser
-or normalising go through Python: quoted fields (commas, newlines, thousands separators in
-amounts) and full-width digits (０-９, as typed with Chinese input methods).
+A file is read twice, a chunk at a time, never whole. `inspect` reads it once to find its
+encoding (UTF-8 with or without BOM, GB18030, UTF-16 with a BOM, which is sent on as UTF-8),
+its header and delimiter (comma, tab or semicolon), its line ends and its shape, or rejects it
+with a message that names what was found and quotes none of its rows. Then the loader reads
+it again through `LandingFile.data()` (the bytes after the header, which PostgreSQL's COPY
+splits into lines and fields) or, for a file with quotes, `LandingFile.records()` (Python's
+CSV parser, record by record). A DOS end-of-file byte (0x1A) at the end is not data.
 """
 
 from __future__ import annotations
@@ -13,20 +15,33 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
+import os
 import re
-from dataclasses import dataclass, field
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.sources import Source
+CHUNK = 8 << 20
+MAX_HEADER = 64 << 10
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
+EOF_MARKER = b"\x1a"
+# How COPY gets the rows (loading/validation_sql.py): split into the header's columns by COPY
+# itself; by line, split into fields in SQL; or parsed into fields by Python's CSV parser.
+COLUMNS, LINES, PARSED = "columns", "lines", "parsed"
 
-# PostgreSQL's names for the encodings we accept, in the order we try them.
-_ENCODINGS = (("utf-8", "UTF8"), ("gb18030", "GB18030"))
-
-# Full-width digits and the signs written with them, as their ASCII forms.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／：", "0123456789.-/:")
-# Their first bytes: U+FF0x/U+FF1x in UTF-8, row A3 (cells B0-BF) in GB18030.
-_FULL_WIDTH_BYTES = {"UTF8": re.compile(rb"\xef\xbc[\x8d-\x9a]"), "GB18030": re.compile(rb"\xa3[\xad-\xba]")}
-_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF8, "UTF-8"),
+         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_SIGNATURES = ((b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
+               (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+               (b"%PDF", "a PDF document"), (b"\x1f\x8b", "gzip-compressed data"))
+# Full-width digits and the signs written with them (０-９ ． － ／ ：): U+FF0D-U+FF1A in UTF-8,
+# row A3 (cells AD-BA) in GB18030. The GB18030 pattern may also match inside other characters
+# of a UTF-8 file, which only costs the file its normalising in SQL.
+_FULL_WIDTH = {"UTF8": re.compile(rb"\xef\xbc[\x8d-\x9a]"), "GB18030": re.compile(rb"\xa3[\xad-\xba]")}
+_LONE_CR = re.compile(rb"\r[^\n]")  # a carriage return with another byte after it
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 class RejectedFile(Exception):
@@ -37,116 +52,366 @@ class RejectedFile(Exception):
         self.sha256 = sha256
 
 
-@dataclass
+@dataclass(frozen=True)
 class LandingFile:
     path: Path
     sha256: str
-    encoding: str  # PostgreSQL's name of the file's encoding
+    encoding: str  # PostgreSQL's name of the data's encoding: UTF8 or GB18030
     header: list[str]  # lower-cased column names in file order
-    header_line: str  # the header row as written
-    data: bytes = b""  # the lines after the header, raw: PostgreSQL splits them
-    records: list[tuple[int, str, list[str]]] = field(default_factory=list)  # parsed by Python
+    header_line: str  # the header row as written, without its line end
+    delimiter: str
+    shape: str  # COLUMNS, LINES or PARSED
+    full_width: bool  # holds full-width digits, which the SQL normalises
+    lines: int  # physical lines after the header
+    _stream: tuple  # (path, python codec, bytes of BOM) to read the text again
+    _data: tuple[int, int]  # the data's [start, end) in the text: after the header, before an EOF marker
 
     @property
-    def parsed_in_python(self) -> bool:
-        return bool(self.records)
+    def source_encoding(self) -> str:
+        """The file's own encoding, as recorded in the audit."""
+        return "UTF16" if self._stream[1] == "utf-16" else self.encoding
 
-    @property
-    def looks_regular(self) -> bool:
-        """Every line seems to have the header's number of fields, with nothing to trim: COPY
-        can split the lines itself (it fails, and we fall back, if one line is off after all)."""
-        data = self.data
-        if self.parsed_in_python or not data:
-            return False
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        if data.count(b",") != (len(self.header) - 1) * lines or b"\n\n" in data or data.startswith(b"\n"):
-            return False
-        # Most files have no space at all; looking for one first spares four searches (0.5 s at 140 MB).
-        return b" " not in data or not (any(m in data for m in (b" ,", b", ", b"\n ", b" \n"))
-                                        or data.startswith(b" ") or data.rstrip(b"\n").endswith(b" "))
+    def data(self) -> Iterator[bytes]:
+        """The lines after the header, in `encoding`, a chunk at a time."""
+        start, end = self._data
+        position = 0
+        for chunk in _text_chunks(*self._stream):
+            piece = chunk[max(start - position, 0):max(end - position, 0)]
+            position += len(chunk)
+            if piece:
+                yield piece
+
+    def records(self) -> Iterator[tuple[int, str, list[str]]]:
+        """(line number, raw text, fields) of each non-blank CSV record; the header is line 1.
+
+        A record spans several physical lines when a quoted field holds line ends; a quoted
+        field that does not end (an unbalanced quote) stops at Python's field size limit and
+        rejects the file.
+        """
+        text = io.TextIOWrapper(io.BufferedReader(_ChunkReader(self.data()), CHUNK),
+                                encoding=_PYTHON_NAMES[self.encoding], newline="")
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=self.delimiter)
+        while True:
+            first = lines.number + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as problem:
+                raise RejectedFile(f"line {first}: a quoted field does not end (an unbalanced quote?): {problem}")
+            raw = lines.take()
+            if fields and fields != [""]:
+                yield first, raw, fields
 
 
-def read_landing_file(path: Path, source: Source) -> LandingFile:
-    """Decode `path`, check its header against the source's columns and split off the data."""
-    raw = path.read_bytes()
-    sha256 = hashlib.sha256(raw).hexdigest()
+_PYTHON_NAMES = {"UTF8": "utf-8", "GB18030": "gb18030"}
+
+
+class _Lines:
+    """The physical lines of a text, numbered (the header is line 1), each record's kept."""
+
+    def __init__(self, text: io.TextIOBase):
+        self.text = text
+        self.number = 1
+        self.pending: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(CHUNK)
+        if not line:
+            raise StopIteration
+        if len(line) == CHUNK and not line.endswith("\n"):
+            raise RejectedFile(f"line {self.number + 1} is longer than {CHUNK >> 20} MB: not a CSV export")
+        self.number += 1
+        self.pending.append(line)
+        return line
+
+    def take(self) -> str:
+        """The raw text of the lines read since the last call, without the last line end."""
+        raw = "".join(self.pending)
+        self.pending.clear()
+        return raw.removesuffix("\n").removesuffix("\r")
+
+
+class _ChunkReader(io.RawIOBase):
+    """A binary stream over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks = chunks
+        self.rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.rest:
+            self.rest = next(self.chunks, None)
+            if self.rest is None:
+                self.rest = b""
+                return 0
+        size = min(len(buffer), len(self.rest))
+        buffer[:size] = self.rest[:size]
+        self.rest = self.rest[size:]
+        return size
+
+
+def _open(path: Path):
+    """The file for reading, refusing a symbolic link and anything but a regular file."""
     try:
-        return _split(path, raw, sha256, source)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as problem:
+        if path.is_symlink():
+            raise RejectedFile("a symbolic link: landing files must be regular files") from None
+        raise RejectedFile(f"cannot be opened: {problem.strerror}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise RejectedFile("not a regular file")
+    return os.fdopen(descriptor, "rb")
+
+
+def _raw_chunks(path: Path) -> Iterator[bytes]:
+    with _open(path) as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def _text_chunks(path: Path, codec: str, bom: int) -> Iterator[bytes]:
+    return _transcoded(_raw_chunks(path), codec, bom)
+
+
+def _transcoded(chunks: Iterator[bytes], codec: str, bom: int) -> Iterator[bytes]:
+    """The text after its BOM: as it is, or UTF-16 re-encoded as UTF-8."""
+    decoder = codecs.getincrementaldecoder(codec)() if codec == "utf-16" else None
+    try:
+        for index, chunk in enumerate(chunks):
+            if index == 0:
+                chunk = chunk if decoder else chunk[bom:]
+            yield decoder.decode(chunk).encode() if decoder else chunk
+        if decoder:
+            yield decoder.decode(b"", final=True).encode()
+    except UnicodeDecodeError:
+        raise RejectedFile("not UTF-16 text, although it starts with a UTF-16 byte-order mark") from None
+
+
+def inspect(path: Path, columns: list[str]) -> LandingFile:
+    """Read `path` once: its encoding, header (which must hold `columns`) and shape."""
+    try:
+        return _inspect(path, columns)
     except RejectedFile as problem:
-        raise RejectedFile(str(problem), sha256) from None
+        raise RejectedFile(str(problem), problem.sha256 or _sha256(path)) from None
 
 
-def _split(path: Path, raw: bytes, sha256: str, source: Source) -> LandingFile:
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    if not raw.strip():
+def _sha256(path: Path) -> str | None:
+    """The file's SHA-256, when it can be read at all."""
+    sha256 = hashlib.sha256()
+    try:
+        for chunk in _raw_chunks(path):
+            sha256.update(chunk)
+    except RejectedFile:
+        return None
+    return sha256.hexdigest()
+
+
+def _inspect(path: Path, columns: list[str]) -> LandingFile:
+    sha256 = hashlib.sha256()
+    raw = _raw_chunks(path)
+    first = next(raw, b"")
+    codec, bom = _kind(first)
+
+    def hashed() -> Iterator[bytes]:
+        for chunk in itertools.chain([first], raw):
+            sha256.update(chunk)
+            yield chunk
+
+    scan = _Scan()
+    for chunk in _transcoded(hashed(), codec, bom):
+        scan.add(chunk)
+    scan.finish()
+    stream = (path, codec, bom)
+    try:
+        encoding = scan.encoding(stream)
+        header_line, delimiter, header = _header(scan, encoding, columns)
+    except RejectedFile as problem:
+        raise RejectedFile(str(problem), sha256.hexdigest()) from None
+    return LandingFile(path, sha256.hexdigest(), encoding, header, header_line, delimiter,
+                       scan.shape(delimiter, len(header)), scan.full_width[encoding], scan.lines, stream,
+                       (scan.data_start, scan.end))
+
+
+def _kind(first: bytes) -> tuple[str, int]:
+    """(Python codec to read the text with, length of its BOM) from the file's first bytes."""
+    if not first.strip():
         raise RejectedFile("empty file: no header row")
-    if b"\x00" in raw:
-        raise RejectedFile("not a CSV text file (contains NUL bytes)")
-    python_encoding, encoding = _detect_encoding(raw)
-    header_end = raw.find(b"\n")
-    header_bytes = raw if header_end < 0 else raw[:header_end]
-    header_line = header_bytes.decode(python_encoding).rstrip("\r")
-    header = _parse_header(header_line, source.column_names)
-    data = b"" if header_end < 0 else raw[header_end + 1:]
-    landing = LandingFile(path, sha256, encoding, header, header_line)
-    if _needs_python(data, encoding):
-        amounts = [header.index(c.name) for c in source.columns if c.kind == "amount"]
-        landing.records = _parse_records(data.decode(python_encoding), amounts)
-    else:
-        landing.data = data
-    return landing
+    for bom, name in _BOMS:
+        if first.startswith(bom):
+            if name == "UTF-32":
+                raise RejectedFile("UTF-32 text (byte-order mark): save it as UTF-8 or GB18030")
+            return ("utf-16" if name == "UTF-16" else "utf-8"), len(bom)
+    for signature, what in _SIGNATURES:
+        if first.startswith(signature):
+            raise RejectedFile(f"not a CSV text file: {what}")
+    if b"\x00" in first:
+        _reject_binary(first)
+    return "utf-8", 0
 
 
-def _detect_encoding(raw: bytes) -> tuple[str, str]:
-    for python_name, postgres_name in _ENCODINGS:
+def _reject_binary(first: bytes) -> None:
+    """Reject text with NUL bytes, saying whether it looks like UTF-16 without its byte-order mark."""
+    head = first[:4096]
+    if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+        raise RejectedFile("not a CSV text file: NUL bytes between the characters, as in UTF-16 text "
+                           "without a byte-order mark (save it as UTF-8, or as UTF-16 with one)")
+    raise RejectedFile("not a CSV text file: binary data (NUL bytes)")
+
+
+class _Scan:
+    """What one pass over a file's text finds: its first line, and in the lines after it the
+    counts and marks that decide the shape."""
+
+    def __init__(self):
+        self.head = b""  # the first line (its line end aside), once that end is seen
+        self.data_start = -1  # where the data starts: after the first line end
+        self.size = 0
+        self.newlines = self.carriage_returns = 0  # in the data
+        self.lone_carriage_return = False
+        self.delimiters = dict.fromkeys(DELIMITERS, 0)  # in the data
+        self.quotes = self.copy_bytes = self.blank_lines = False
+        self.padding: set[str] = set()  # delimiters with a space beside them, "line" for line ends
+        self.full_width = dict.fromkeys(_FULL_WIDTH, False)
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()
+        self.not_utf8: tuple[int, int] | None = None  # (line, byte) of the first byte that is not UTF-8
+        self.tail = b""  # the last bytes of the data: patterns across chunks, and the end of the text
+        self.end = 0  # the end of the data: before a DOS end-of-file byte
+
+    def add(self, chunk: bytes) -> None:
+        lines_before = self.newlines + (self.data_start >= 0)
+        if b"\x00" in chunk:
+            line = lines_before + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+            raise RejectedFile(f"not a CSV text file: a NUL byte on line {line}")
+        if self.not_utf8 is None:
+            try:
+                self.utf8.decode(chunk)
+            except UnicodeDecodeError as problem:
+                self.not_utf8 = (lines_before + chunk.count(b"\n", 0, problem.start) + 1, chunk[problem.start])
+        data = chunk
+        if self.data_start < 0:
+            data = self._add_first_line(chunk)
+        elif b"\n" not in chunk and len(chunk) >= CHUNK:
+            raise RejectedFile(f"line {lines_before + 1} is longer than {CHUNK >> 20} MB: not a CSV export")
+        self.size += len(chunk)
+        if data:
+            self._add_data(data)
+
+    def _add_first_line(self, chunk: bytes) -> bytes:
+        """Take the first line from `chunk`; returns the rest of it, the first data."""
+        end = chunk.find(b"\n")
+        self.head += chunk if end < 0 else chunk[:end]
+        if len(self.head) > MAX_HEADER:
+            raise RejectedFile(f"no header row: the first line is longer than {MAX_HEADER >> 10} KB")
+        if end < 0:
+            return b""
+        self.data_start = self.size + end + 1
+        data = chunk[end + 1:]
+        self.blank_lines = data.startswith((b"\n", b"\r\n"))
+        return data
+
+    def _add_data(self, data: bytes) -> None:
+        window = self.tail + data  # the chunk with the bytes before it: patterns across chunks
+        for delimiter in DELIMITERS:
+            self.delimiters[delimiter] += data.count(delimiter.encode())
+        self.newlines += data.count(b"\n")
+        self.carriage_returns += data.count(b"\r")
+        self.lone_carriage_return = self.lone_carriage_return or _LONE_CR.search(window) is not None
+        self.quotes = self.quotes or b'"' in data
+        self.copy_bytes = self.copy_bytes or b"\x1e" in data or b"\x1f" in data
+        self.blank_lines = self.blank_lines or b"\n\n" in window or b"\n\r\n" in window
+        for encoding, pattern in _FULL_WIDTH.items():
+            self.full_width[encoding] = self.full_width[encoding] or pattern.search(window) is not None
+        if b" " in window:
+            self.padding |= {d for d in DELIMITERS if f" {d}".encode() in window or f"{d} ".encode() in window}
+            if (not self.tail and window.startswith(b" ")) or any(m in window for m in (b"\n ", b" \n", b" \r")):
+                self.padding.add("line")
+        self.tail = window[-8:]
+
+    def finish(self) -> None:
+        """The end of the data: a DOS end-of-file byte there, and the line ends after it, are not data."""
+        if self.data_start < 0:
+            self.data_start = self.size
+        self.end = self.size
+        kept = self.tail.rstrip(b"\r\n")
+        if kept.endswith(EOF_MARKER):
+            cut = self.tail[len(kept) - 1:]
+            self.end -= len(cut)
+            self.newlines -= cut.count(b"\n")
+            self.carriage_returns -= cut.count(b"\r")
+            self.tail = kept[:-1]
+        elif self.data_start == self.size and self.head.endswith(EOF_MARKER):
+            self.head = self.head[:-1]
+        if self.tail.endswith(b" "):
+            self.padding.add("line")
+
+    @property
+    def lines(self) -> int:
+        """Physical lines after the first (a last line without its line end counts)."""
+        if self.end <= self.data_start:
+            return 0
+        return self.newlines + (not self.tail.endswith(b"\n"))
+
+    def encoding(self, stream: tuple) -> str:
+        """UTF8 when the text is UTF-8, else GB18030 when it is that (read again to tell)."""
+        if self.not_utf8 is None:
+            try:
+                self.utf8.decode(b"", final=True)
+                return "UTF8"
+            except UnicodeDecodeError:
+                self.not_utf8 = (self.newlines + 1, self.tail[-1])
+        gb18030 = codecs.getincrementaldecoder("gb18030")()
         try:
-            raw.decode(python_name)
+            for chunk in _text_chunks(*stream):
+                gb18030.decode(chunk)
+            gb18030.decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-        return python_name, postgres_name
-    raise RejectedFile("unknown encoding: neither UTF-8 nor GB18030")
+            line, byte = self.not_utf8
+            raise RejectedFile(f"unknown encoding: neither UTF-8 nor GB18030 (line {line} has the byte "
+                               f"0x{byte:02X}, which is not UTF-8 there)") from None
+        return "GB18030"
+
+    def shape(self, delimiter: str, fields: int) -> str:
+        """PARSED for quotes, lone or missing carriage returns among CRLF line ends, or COPY's
+        split bytes; COLUMNS when every line seems to have the header's number of fields and
+        nothing to trim; else LINES."""
+        line_ends_agree = self.carriage_returns in (0, self.newlines) and not self.lone_carriage_return
+        if self.quotes or self.copy_bytes or not line_ends_agree:
+            return PARSED
+        regular = (self.delimiters[delimiter] == (fields - 1) * self.lines and not self.blank_lines
+                   and delimiter not in self.padding and "line" not in self.padding)
+        return COLUMNS if regular else LINES
 
 
-def _parse_header(line: str, required: list[str]) -> list[str]:
-    header = [name.strip().lower() for name in next(csv.reader([line]), [])]
+def _header(scan: _Scan, encoding: str, required: list[str]) -> tuple[str, str, list[str]]:
+    """The header line, its delimiter (the one whose fields hold the most required columns) and
+    its lower-cased column names."""
+    line = scan.head.decode(_PYTHON_NAMES[encoding]).removesuffix("\r").rstrip(EOF_MARKER.decode())
+    if not line.strip():
+        raise RejectedFile("empty file: no header row" if scan.lines == 0 else "no header row: the first line is empty")
+    candidates = {d: [name.strip().lower() for name in next(csv.reader([line], delimiter=d), [])] for d in DELIMITERS}
+    delimiter = max(DELIMITERS, key=lambda d: (sum(name in candidates[d] for name in required), d == ","))
+    header = candidates[delimiter]
     missing = [name for name in required if name not in header]
     if missing:
-        raise RejectedFile(f"missing required column(s): {', '.join(missing)} (header: {line.strip()[:200]})")
+        raise RejectedFile(f"missing required column(s): {', '.join(missing)} ({_found(header, delimiter)})")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise RejectedFile(f"repeated column(s) in header: {', '.join(repeated)}")
-    return header
+    return line, delimiter, header
 
 
-def _needs_python(data: bytes, encoding: str) -> bool:
-    """Quotes, carriage returns or our COPY delimiters need Python's CSV parser, full-width
-    digits its normalising. The single bytes tested never occur inside a multi-byte UTF-8 or
-    GB18030 character; the GB18030 full-width pattern may match elsewhere, which costs only time.
-    """
-    return (any(marker in data for marker in (b'"', b"\r", b"\x1e", b"\x1f"))
-            or _FULL_WIDTH_BYTES[encoding].search(data) is not None)
-
-
-def _parse_records(text: str, amounts: list[int]) -> list[tuple[int, str, list[str]]]:
-    """(line number, raw text, fields) of each non-blank record; the header is line 1.
-
-    Fields get ASCII digits for full-width ones, and amounts written with thousands separators
-    ("1,234.50", necessarily quoted) lose them; the raw text stays as it was in the file.
-    """
-    lines = io.StringIO(text.translate(_FULL_WIDTH), newline="")
-    reader = csv.reader(lines)
-    records = []
-    consumed = 1  # physical lines read so far, counting the header
-    raw_lines = text.split("\n")
-    for fields in reader:
-        first = consumed + 1
-        consumed = reader.line_num + 1
-        if not fields or fields == [""]:
-            continue
-        raw_text = "\n".join(raw_lines[first - 2:consumed - 1]).rstrip("\r")
-        for position in amounts:
-            if position < len(fields) and _THOUSANDS.fullmatch(fields[position].strip()):
-                fields[position] = fields[position].replace(",", "")
-        records.append((first, raw_text, fields))
-    return records
+def _found(header: list[str], delimiter: str) -> str:
+    """What the first line holds, quoting it only when it looks like column names (a first line
+    of data would quote personal data)."""
+    if all(_IDENTIFIER.fullmatch(name) for name in header):
+        return f"{DELIMITERS[delimiter]}-separated header: {', '.join(header)}"[:400]
+    return f"the first line, {DELIMITERS[delimiter]}-separated, has {len(header)} field(s) and does not look like a header"

@@ -1,52 +1,51 @@
 """The set-based SQL that validates a landed file and routes every row to raw or quarantine.
 
-A file goes through two steps. `checked_sql` takes its landed fields, rewrites dates written
-YYYYMMDD or YYYY/M/D to ISO form, checks types and enumerations, casts and applies the source's
-row rules, naming the first reason that applies, and `duplicate_keys_sql` marks the repeated
-keys of the file; this needs no other file, so the loader checks the next file while the
-previous one is committed. Then, in file order, `dangling_references_sql` marks reversals of
-settlements that were never loaded, `insert_valid_sql` inserts the valid rows into
-`raw.<source>` (when a key turns out to be loaded by another file, `already_loaded_sql` marks
-those rows first), and `quarantine_sql` inserts the others into `quarantine.<source>`.
+A file goes through two steps. `checked_sql` takes its landed fields, normalises them (full-
+width digits, thousands separators, dates written YYYYMMDD or YYYY/M/D), checks types and
+enumerations, casts and applies the source's quarantine rules (orchestration/rules.py), naming
+the first reason that applies, and `duplicate_keys_sql` marks the repeated keys of the file;
+this needs no other file. Then `dangling_references_sql` marks reversals of settlements that
+were never loaded, `insert_valid_sql` inserts the valid rows into `raw.<source>` (when a key
+turns out to be loaded by another file, `already_loaded_sql` marks those rows first), and
+`quarantine_sql` inserts the others into `quarantine.<source>`.
 The file, load id and month are inlined as literals: the statement has no parameters, so the
 `%` of its `format()` calls need no escaping.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from orchestration.loading.reading import COLUMNS, LINES, PARSED, LandingFile
+from orchestration.rules import QUARANTINE, row_rules
 from orchestration.sources import Column, Source
 
 LANDING_TABLE = "pg_temp.landing"
 
 # Every check is a cheap function call or comparison: PostgreSQL's regular expressions cost
-# 0.3-0.6 s per million values, which, on 15 amount columns, would dominate a load.
+# as much as the rest of a value's checks, which, on 15 amount columns, would dominate a load.
 _AMOUNT_LIMIT = "1e12"  # numeric(14,2)
+_FULL_WIDTH = "'０１２３４５６７８９．－／：', '0123456789.-/:'"
+_THOUSANDS = r"'^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$'"
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _iso_date(value: str) -> str:
-    return (f"(length({value}) = 10 and substr({value}, 5, 1) = '-' and substr({value}, 8, 1) = '-'"
-            f" and pg_input_is_valid({value}, 'date'))")
-
-
 def _type_failure(column: Column) -> tuple[str, str] | None:
-    """(condition on the text value, description) of a value of the wrong type."""
+    """(condition on the text value, description) of a value of the wrong type. The loader's
+    functions test what the server's input functions accept (raw_schema.py)."""
     v = column.name
     kind = column.kind
     if kind == "date":
-        return f"not {_iso_date(v)}", "not a date (YYYY-MM-DD)"
+        return f"not loader.is_date({v})", "not a date (YYYY-MM-DD)"
     if kind == "month":
-        first_day = f"{v} || '-01'"
-        return f"(length({v}) <> 7 or not {_iso_date(first_day)})", "not a month (YYYY-MM)"
+        return f"(length({v}) <> 7 or not loader.is_date({v} || '-01'))", "not a month (YYYY-MM)"
     if kind == "amount":
-        return f"not pg_input_is_valid({v}, 'numeric')", "not an amount"
+        return f"not loader.is_numeric({v})", "not an amount"
     if kind == "integer":
-        return f"not pg_input_is_valid({v}, 'integer')", "not an integer"
+        return f"not loader.is_integer({v})", "not an integer"
     if kind == "flag":
         return f"{v} not in ('0', '1')", "not 0 or 1"
     if kind == "enum":
@@ -66,7 +65,8 @@ def _type_checks(column: Column) -> list[str]:
     failure = _type_failure(column)
     if failure:
         condition, description = failure
-        branches.append(f"when {condition} then format('%s: {description}: %s', '{v}', {v})")
+        reason = f"'{v}: {description}'" if column.personal else f"format('{v}: {description}: %s', {v})"
+        branches.append(f"when {condition} then {reason}")  # a reason quotes no personal data
     return branches
 
 
@@ -126,22 +126,25 @@ def _rule_checks(source: Source, month: str | None) -> list[str]:
             f"when t.{col} < date '{month}-01' or t.{col} >= date '{following}-01' then "
             f"format('{col} %s outside the file''s month {month}', t.{col})"
         )
-    branches += [f"when {rule.violated} then {_literal(rule.reason)}" for rule in source.rules]
+    branches += [f"when {rule.broken} then {_literal(rule.reason)}" for rule in row_rules(source.name, QUARANTINE)]
     return branches
 
 
 _NORMALIZERS = {"date": "loader.iso_date", "month": "loader.iso_month"}
 
 
-def _normalized(column: Column) -> str:
-    """The column's text value, dates and months rewritten to ISO form when written otherwise.
+def _normalized(column: Column, thousands: bool) -> str:
+    """The column's text value, dates and months rewritten to ISO form when written otherwise,
+    and amounts without thousands separators ("1,234.50") when the file can hold them.
 
     The ISO test is inlined so that the common, already-ISO value costs no function call.
     """
+    v = column.name
+    if column.kind == "amount" and thousands:
+        return f"case when strpos({v}, ',') > 0 and {v} ~ {_THOUSANDS} then replace({v}, ',', '') else {v} end as {v}"
     function = _NORMALIZERS.get(column.kind)
     if not function:
-        return column.name
-    v = column.name
+        return v
     length = 10 if column.kind == "date" else 7
     return (f"case when {v} is null or (length({v}) = {length} and substr({v}, 5, 1) = '-') then {v} "
             f"else {function}({v}) end as {v}")
@@ -149,53 +152,87 @@ def _normalized(column: Column) -> str:
 
 @dataclass(frozen=True)
 class Landed:
-    """How a file's rows sit in the temporary table `pg_temp.landing`.
+    """How a file's rows sit in the temporary table `pg_temp.landing`, by its shape (reading.py).
 
-    By line: one row per physical line (`raw_line`), or per CSV record parsed in Python
-    (`fields`), split into fields in SQL. By column: COPY itself split each line into one text
-    column per header field (`c1` … `cN`); this is the fast path, for files whose every line
-    has the header's number of commas and no quotes or spaces around separators to trim.
+    COLUMNS: COPY split each line into one text column per header field (`c1` … `cN`): the fast
+    path, for files whose every line has the header's number of delimiters and nothing to trim.
+    LINES: one row per physical line (`raw_line`), split into fields here. PARSED: one row per
+    CSV record that Python parsed, with its text as written (`raw_line`) and its `fields`.
     """
 
     header: list[str]
     header_line: str
-    by_column: bool
-    first_line: int = 2  # the line number of the first row landed (the header is line 1)
+    shape: str
+    delimiter: str = ","
+    encoding: str = "UTF8"
+    full_width: bool = False  # full-width digits to normalise
+
+    @classmethod
+    def of(cls, landing: LandingFile) -> Landed:
+        return cls(landing.header, landing.header_line, landing.shape, landing.delimiter, landing.encoding,
+                   landing.full_width)
+
+    def by_line(self) -> Landed:
+        """The same file landed by line (when COPY could not split it)."""
+        return replace(self, shape=LINES)
+
+    @property
+    def _fields(self) -> range:
+        return range(1, len(self.header) + 1)
 
     def ddl(self) -> str:
-        columns = ", ".join(f"c{i} text" for i in range(1, len(self.header) + 1))
-        content = columns if self.by_column else "raw_line text, fields text[]"
+        content = (", ".join(f"c{i} text" for i in self._fields) if self.shape == COLUMNS
+                   else "raw_line text, fields text[]")
         return (f"create temporary table landing (line_number integer generated by default as identity "
-                f"(start with {self.first_line}), {content}) on commit drop")
+                f"(start with 2), {content}) on commit drop")
 
-    def copy_columns(self) -> str:
-        return ", ".join(f"c{i}" for i in range(1, len(self.header) + 1)) if self.by_column else "raw_line"
+    def copy_sql(self) -> str:
+        """The COPY statement that lands the file's data."""
+        table = LANDING_TABLE
+        if self.shape == PARSED:
+            return f"copy {table} (line_number, raw_line, fields) from stdin"
+        # By line, each physical line becomes one value: these delimiter and quote bytes never
+        # occur in the data (reading.py sends files that contain them through Python instead).
+        if self.shape == LINES:
+            columns, split = "raw_line", "delimiter e'\\x1f', quote e'\\x1e'"
+        else:
+            columns, split = ", ".join(f"c{i}" for i in self._fields), f"delimiter {_literal(self.delimiter)}"
+        return f"copy {table} ({columns}) from stdin (format csv, {split}, encoding '{self.encoding}')"
 
     def raw_line(self, alias: str) -> str:
         """The line as written, from the landing row `alias` (by column: rejoined, exact)."""
-        if not self.by_column:
+        if self.shape != COLUMNS:
             return f"{alias}.raw_line"
-        return "concat_ws(',', " + ", ".join(f"coalesce({alias}.c{i}, '')" for i in range(1, len(self.header) + 1)) + ")"
+        fields = ", ".join(f"coalesce({alias}.c{i}, '')" for i in self._fields)
+        return f"concat_ws({_literal(self.delimiter)}, {fields})"
 
     def rows_read_sql(self) -> str:
-        where = "" if self.by_column else " where raw_line <> ''"
+        where = " where raw_line <> ''" if self.shape == LINES else ""
         return f"select count(*) from {LANDING_TABLE}{where}"
 
     def texts_sql(self, source: Source) -> str:
         """line_number, field_count, is_repeated_header and each contract column as text."""
         position = {name: i + 1 for i, name in enumerate(self.header)}
-        if self.by_column:
-            first, second = (_literal(v) for v in self.header_line.split(",")[:2])
-            values = ", ".join(f"c{position[c.name]} as {c.name}" for c in source.columns)
+        fields = {c.name: f"c{position[c.name]}" if self.shape == COLUMNS else f"nullif(btrim(f[{position[c.name]}]), '')"
+                  for c in source.columns}
+        if self.full_width:
+            fields = {name: f"translate({text}, {_FULL_WIDTH})" for name, text in fields.items()}
+        values = ", ".join(f"{text} as {name}" for name, text in fields.items())
+        if self.shape == COLUMNS:
+            first, second = (_literal(v) for v in self.header_line.split(self.delimiter)[:2])
             return (f"select line_number, {len(self.header)} as field_count, "
                     f"coalesce(c1 = {first} and c2 = {second}, false) as is_repeated_header, {values} "
                     f"from {LANDING_TABLE} offset 0")
-        values = ", ".join(f"nullif(btrim(f[{position[c.name]}]), '') as {c.name}" for c in source.columns)
+        split = "fields" if self.shape == PARSED else f"string_to_array(raw_line, {_literal(self.delimiter)})"
         return (f"select line_number, cardinality(f) as field_count, "
                 f"raw_line = {_literal(self.header_line)} as is_repeated_header, {values} "
-                f"from {LANDING_TABLE}, "
-                f"lateral (select coalesce(fields, string_to_array(raw_line, ',')) as f offset 0) split "
+                f"from {LANDING_TABLE}, lateral (select {split} as f offset 0) split "
                 f"where raw_line <> '' offset 0")
+
+    @property
+    def thousands(self) -> bool:
+        """Whether an amount may hold thousands separators: quoted, or beside another delimiter."""
+        return self.shape == PARSED or self.delimiter != ","
 
 
 CHECKED_TABLE = "pg_temp.checked"
@@ -207,12 +244,11 @@ def checked_sql(source: Source, month: str | None, landed: Landed) -> str:
     The table holds each row's line number, its typed contract columns and `reason`: the first
     row rule it breaks (null for a valid row). Every row must have the header's number of fields.
     `offset 0` keeps PostgreSQL from inlining a subquery, which would evaluate each parsed field
-    or check once per reference instead of once per row. Nothing here depends on other files'
-    rows, so files can be checked side by side; the loader then moves the rows.
+    or check once per reference instead of once per row. Nothing here depends on other files' rows.
     """
     columns = source.columns
     field_count = len(landed.header)
-    normalized = ", ".join(_normalized(c) for c in columns)
+    normalized = ", ".join(_normalized(c, landed.thousands) for c in columns)
     type_branches = "\n            ".join(b for c in columns for b in _type_checks(c))
     casts = ",\n        ".join(f"case when type_reason is null then {_cast(c)} end as {c.name}" for c in columns)
     rule_branches = "\n            ".join(_rule_checks(source, month))

@@ -92,8 +92,7 @@ def quality_lock(conn: psycopg.Connection) -> Iterator[None]:
 
 
 def pending_loads(conn: psycopg.Connection, sources: list[str], suites: list[str]) -> list[Load]:
-    """Current loads of `sources` that no run has yet passed the ERROR expectations of
-    `suites` on (`{source}` in a suite name stands for the load's own source)."""
+    """Current loads of `sources` that no run has yet passed the ERROR expectations of `suites` on."""
     rows = conn.execute(
         """with current_loads as (
                select distinct on (source, file) load_id, source, file, month, rows_loaded
@@ -105,7 +104,7 @@ def pending_loads(conn: psycopg.Connection, sources: list[str], suites: list[str
            where not exists (
                select 1 from audit.quality_checks q
                where q.load_id = c.load_id
-                 and q.suite in (select replace(s, '{source}', c.source) from unnest(%s::text[]) s)
+                 and q.suite = any(%s)
                group by q.run_id
                having bool_and(q.passed or q.severity <> 'ERROR')
                   and count(distinct q.suite) = cardinality(%s::text[])

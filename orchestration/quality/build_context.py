@@ -6,7 +6,8 @@ An authoring step, run after changing `suites.py` (then commit `expectations/`);
 run it. Get-or-create: the data source, a table asset on the suite's view `quality.<suite>`
 (its SQL lives in suites.py) with a whole-table batch definition and a validation definition
 per suite are created when missing; a suite that changed is replaced, with its validation
-definition. Anything unchanged keeps its file and id. Adding an asset makes GX connect to the
+definition, and a suite no longer defined is removed with its asset and validation definition.
+Anything unchanged keeps its file and id. Adding an asset makes GX connect to the
 warehouse (`WAREHOUSE_URL`, else the embedded server), where the views and tables are created
 first: use a warehouse whose marts are built (`marts.fct_settlements` is read).
 """
@@ -28,12 +29,12 @@ def _configurations(suite: Suite) -> list:
 
 
 def _same(existing, suite: Suite) -> bool:
-    """Same expectations (GX's normal form: default kwargs dropped; ids ignored) and notes."""
+    """Same expectations (GX's normal form: default kwargs dropped; ids ignored)."""
     def normal(config) -> dict:
         return {k: v for k, v in config.to_json_dict().items() if k != "id"}
 
     current = [normal(e.configuration) for e in existing.expectations]
-    return current == [normal(c) for c in _configurations(suite)] and (existing.notes or "") == suite.notes
+    return current == [normal(c) for c in _configurations(suite)] and not existing.notes
 
 
 def build() -> list[str]:
@@ -69,7 +70,7 @@ def build() -> list[str]:
             context.suites.delete(suite.name)
             existing, stale = None, True
         if existing is None:
-            existing = gx.ExpectationSuite(name=suite.name, notes=suite.notes or None)
+            existing = gx.ExpectationSuite(name=suite.name)
             for configuration in _configurations(suite):
                 existing.add_expectation_configuration(configuration)
             existing = context.suites.add(existing)
@@ -81,7 +82,24 @@ def build() -> list[str]:
             batch = asset.get_batch_definition(BATCH_DEFINITION)
             context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=existing))
             changes.append(f"validation definition {suite.name}")
+    changes += _remove_stale(context, datasource, {suite.name for suite in suites}, names)
     return changes
+
+
+def _remove_stale(context, datasource, defined: set[str], definitions: set[str]) -> list[str]:
+    """Remove the suites, validation definitions and table assets of suites no longer defined."""
+    removed = []
+    for name in sorted(definitions - defined):
+        context.validation_definitions.delete(name)
+        removed.append(f"removed validation definition {name}")
+    for suite in context.suites.all():
+        if suite.name not in defined:
+            context.suites.delete(suite.name)
+            removed.append(f"removed suite {suite.name}")
+    for asset in [a for a in datasource.assets if a.name not in defined]:
+        datasource.delete_asset(asset.name)
+        removed.append(f"removed table asset {SCHEMA}.{asset.name}")
+    return removed
 
 
 if __name__ == "__main__":

@@ -8,9 +8,8 @@ still validated (orchestration/defs/quality_checks.py), and end with a `Report`
 
 | check | on | from | severity |
 | --- | --- | --- | --- |
-| `expectations` | each `raw/<source>` | the source's suite (and `file_loads`' key check), critical | ERROR |
-| `reconciliation` | each `raw/<source>` | `file_loads`, critical: rows read = loaded + quarantined, raw and quarantine hold them | ERROR |
-| `warnings` | each `raw/<source>` | warning expectations: row-count band, quarantine share, plausibility | WARN |
+| `reconciliation` | each `raw/<source>` | the critical file rules of `file_loads`: rows read = loaded + quarantined, raw and quarantine hold them, keys, schema, aggregates | ERROR |
+| `warnings` | each `raw/<source>` | the warnings: the source's suite (plausibility of rows) and `file_loads` (row-count band, quarantine share) | WARN |
 | `reconciled_with_raw` | `marts/fct_settlements` | `fct_settlements`: per month, rows and Σ amounts equal raw | ERROR |
 
 A suite is validated with `BOOLEAN_ONLY` results, which GX computes in a few aggregate queries;
@@ -34,10 +33,10 @@ from typing import Callable, Generator, Iterator
 from orchestration.quality.batches import (VALIDATIONS_AT_A_TIME, Finding, Load, ensure_tables, fill_batch,
                                            pending_loads, quality_lock, record)
 from orchestration.quality.gx_context import DATASOURCE, data_docs_dir, data_docs_index, get_context
-from orchestration.quality.suites import Suite, all_suites
+from orchestration.quality.suites import Suite, all_suites, source_suites
 from orchestration.warehouse import connect
 
-RAW_CHECKS = ("expectations", "reconciliation", "warnings")
+RAW_CHECKS = ("reconciliation", "warnings")
 FCT_CHECK = "reconciled_with_raw"
 EXAMPLES = 5  # unexpected rows kept per file and expectation
 # GX's validation results and their Data Docs pages are kept for this many of the latest check
@@ -85,7 +84,7 @@ Checks = Generator[Outcome, None, Report]
 
 
 def describe(finding: Finding) -> str:
-    """'settlement/2024-03.csv: an inpatient stay lasts at most 365 days (1 row: line 4)'."""
+    """'settlement/2024-03.csv: settlement_date before discharge_date (1 row: line 4)'."""
     text = f"{finding.load.file}: {finding.expectation}"
     details = finding.details or {}
     lines = [str(row["_line_number"]) for row in details.get("examples", []) if "_line_number" in row]
@@ -115,17 +114,20 @@ def raw_checks(sources: list[str], run_id: str, url: str | None = None, index: b
 
     `index=False`: the run reconciles the settlement fact later, and that step rebuilds the Data
     Docs index, when it has settlement loads to reconcile and no error here stops the run first."""
+    with_suite = {suite.name for suite in source_suites()}
+
     def batches(conn) -> list[tuple[str, list[Load]]]:
-        loads = pending_loads(conn, sources, ["{source}", "file_loads"])
-        return [*((s, [l for l in loads if l.source == s]) for s in sources), ("file_loads", loads)]
+        loads = pending_loads(conn, sources, ["file_loads"])
+        return [*((s, [l for l in loads if l.source == s]) for s in sources if s in with_suite), ("file_loads", loads)]
 
     def check_of(suite: str, severity: str) -> str:
-        return "warnings" if severity == "WARN" else "reconciliation" if suite == "file_loads" else "expectations"
+        return "warnings" if severity == "WARN" else "reconciliation"
 
     def leaves_index(conn, outcomes: list[Outcome]) -> bool:
         return not index and not any(o.blocking and o.failures for o in outcomes) and bool(_fct_batches(conn)[0][1])
 
-    outcomes = [Outcome(s, c, c != "warnings", (s, "file_loads")) for s in sources for c in RAW_CHECKS]
+    outcomes = [Outcome(s, c, c != "warnings", (s, "file_loads") if s in with_suite else ("file_loads",))
+                for s in sources for c in RAW_CHECKS]
     return _validate(batches, check_of, outcomes, run_id, step, url, leaves_index)
 
 
@@ -169,7 +171,7 @@ def _validate(batches: Callable, check_of: Callable[[str, str], str], outcomes: 
                     for future in as_completed(running):
                         suite = running[future]
                         result, report.timings[suite] = future.result()
-                        found = _findings(suite, todo[suite], result, check_of)
+                        found = _findings(suites[suite], todo[suite], result, check_of)
                         findings += found
                         yield from _attribute(found, outcomes, suite, report.timings, todo)
             finally:  # the context is kept for the next check; its connections are not
@@ -250,13 +252,15 @@ def _run(context, suite: str, index_columns: tuple[str, ...], run_name: str):
     return result
 
 
-def _findings(suite: str, loads: list[Load], result, check_of) -> list[Finding]:
-    """One Finding per expectation and load; failing rows are attributed to files by `_file`."""
+def _findings(of: Suite, loads: list[Load], result, check_of) -> list[Finding]:
+    """One Finding per expectation and load; failing rows are attributed to files by `_file`.
+    A suite of one row per file (`file_loads`) counts no rows: the file fails or passes."""
+    suite, per_file = of.name, "_line_number" not in of.index_columns
     findings = []
     for r in result.results:
         config = r.expectation_config
         severity = "ERROR" if config.severity == "critical" else "WARN"
-        check = (config.meta or {}).get("check") or check_of(suite, severity)
+        check = check_of(suite, severity)
         name = config.description or config.type
         outcome = r.result or {}
         index = outcome.get("unexpected_index_list")
@@ -268,8 +272,9 @@ def _findings(suite: str, loads: list[Load], result, check_of) -> list[Finding]:
             for row in index:
                 rows[row["_file"]].append({k: v for k, v in row.items() if k != "_file"})
             counts = Counter({file: len(found) for file, found in rows.items()})
-            findings += [Finding(suite, l, check, name, severity, counts[l.file] == 0, counts[l.file],
-                                 {"examples": rows[l.file][:EXAMPLES]} if counts[l.file] else None)
+            findings += [Finding(suite, l, check, name, severity, counts[l.file] == 0,
+                                 None if per_file else counts[l.file],
+                                 {"examples": rows[l.file][:EXAMPLES]} if counts[l.file] and not per_file else None)
                          for l in loads]
         else:  # a table-level expectation, or one that raised: every file of the batch fails
             details = {"type": config.type, "observed_value": outcome.get("observed_value")}

@@ -50,13 +50,20 @@ class Outcome:
     payable: list[tuple] = field(default_factory=list)  # (fund, month, closing balance, months, status)
     bulletin: BulletinOutcome | None = None
     alerts: tuple | None = None  # (opened, resolved, delivered, where they were delivered)
+    # the files rejected by this run: (file, the earlier delivery's load time or None)
+    served_earlier: list[tuple[str, datetime | None]] = field(default_factory=list)
 
     def report(self) -> str:
         lines = ["Loaded this run:", f"  {'source':<22}{'files':>7}{'rows loaded':>14}{'quarantined':>13}{'rejected':>10}"]
         lines += [f"  {s:<22}{f:>7}{l:>14,}{q:>13,}{r:>10}" for s, f, l, q, r in self.loads] or ["  (no new or changed files)"]
         lines.append(f"Marts built: {len(self.marts)}" + (f" ({', '.join(self.marts)})" if self.marts else ""))
+        if self.served_earlier:
+            lines.append("Served from an earlier delivery (the file was rejected this run):")
+            lines += [f"  {file:<34}" + (f"loaded {loaded:%Y-%m-%d %H:%M}" if loaded else "none: no earlier delivery loaded")
+                      for file, loaded in self.served_earlier]
         if self.payable:
-            lines.append("Latest payable months:")
+            stale = "" if self.marts else " (marts not rebuilt by this run)"
+            lines.append(f"Latest payable months{stale}:")
             lines += [f"  {fund:<18}{month:%Y-%m}  balance {balance:>18,.2f}  "
                       f"{'n/a' if months is None else f'{months:.1f}':>6} months  {status}"
                       for fund, month, balance, months, status in self.payable]
@@ -124,10 +131,10 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool =
     outcome.marts = sorted("/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
                            if e.asset_key.path[0] == "marts")
     _summarize_warehouse(outcome, before)
-    if bulletin and outcome.success:
+    if bulletin and result.success:  # the marts are built (a rejected file leaves its earlier delivery in them)
         outcome.bulletin = run_bulletin(_latest_complete_half_year())
         outcome.errors += outcome.bulletin.errors
-        outcome.success = outcome.bulletin.success
+        outcome.success = outcome.success and outcome.bulletin.success
     return outcome
 
 
@@ -156,6 +163,19 @@ def run_bulletin(period: str | None) -> BulletinOutcome:
         return BulletinOutcome(period, errors=_failures(result))
     (materialization,) = result.asset_materializations_for_node("bulletin__half_year_bulletin")
     return BulletinOutcome(period, [Path(materialization.metadata[kind].path) for kind in ("html", "pdf", "xlsx")])
+
+
+def _rejections(conn, since_load_id: int) -> list[tuple[str, str, datetime | None]]:
+    """The files rejected after `since_load_id`: (file, message, when their current delivery,
+    the one the marts are built on, was loaded; None when there is none)."""
+    return conn.execute(
+        """select r.file, r.message, (select max(c.loaded_at) from audit.file_loads c
+                                      where c.source = r.source and c.file = r.file and c.status = 'loaded')
+           from audit.file_loads r
+           where r.load_id > %s and r.status = 'rejected'
+           order by r.file, r.load_id""",
+        [since_load_id],
+    ).fetchall()
 
 
 def _failures(result) -> list[str]:
@@ -189,8 +209,12 @@ def _summarize_warehouse(outcome: Outcome, before: tuple) -> None:
                from audit.file_loads where load_id > %s group by source order by source""",
             [since_load_id],
         ).fetchall()
+        rejected = _rejections(conn, since_load_id)
         if table_exists(conn, "marts.fund_payable_months"):
             outcome.payable = conn.execute(
                 """select distinct on (fund_code) fund_code, month, closing_balance, payable_months, status
                    from marts.fund_payable_months order by fund_code, month desc"""
             ).fetchall()
+    outcome.errors = [f"{file} rejected: {message}" for file, message, _ in rejected] + outcome.errors
+    outcome.served_earlier = [(file, loaded) for file, _, loaded in rejected]
+    outcome.success = outcome.success and not rejected

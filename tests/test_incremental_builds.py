@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from orchestration.generator import generate
 from orchestration.pipeline import run_pipeline
 from orchestration.sources import SETTLEMENT_AMOUNTS
 from tests.landing_files import write_csv
+from tests.mart_snapshot import snapshot
 
 MONTHLY = ("settlement", "fund_flows", "enrollment", "inspection")
 INCREMENTAL_INTERMEDIATES = ("int_settlements_summed_by_institution_month", "int_settlement_reversals",
@@ -56,21 +56,8 @@ def _reversal(original: dict, settlement_date: str) -> dict:
     return row
 
 
-def _snapshot(conn: psycopg.Connection) -> dict[str, Counter]:
-    tables = [f"marts.{name}" for (name,) in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'")]
-    tables += [f"intermediate.{name}" for name in INCREMENTAL_INTERMEDIATES]
-    return {table: Counter(conn.execute(f"select {_compared_columns(conn, table)} from {table}").fetchall())
-            for table in tables}
-
-
-def _compared_columns(conn: psycopg.Connection, table: str) -> str:
-    """Every column but `_built_at`, the start of the dbt run that built the row."""
-    schema, name = table.split(".")
-    columns = conn.execute("""select column_name from information_schema.columns
-                              where table_schema = %s and table_name = %s and column_name <> '_built_at'
-                              order by ordinal_position""", [schema, name]).fetchall()
-    return ", ".join(f'"{column}"' for (column,) in columns)
+def _snapshot(conn: psycopg.Connection) -> dict:
+    return snapshot(conn, tuple(f"intermediate.{name}" for name in INCREMENTAL_INTERMEDIATES))
 
 
 def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_path):

@@ -78,6 +78,7 @@ def test_a_second_run_leaves_the_same_state(warehouse_url, landing):
 
 
 def test_a_rejected_file_fails_the_run_naming_it_and_keeps_earlier_data(warehouse_url, landing, tmp_path):
+    """The marts are built all the same, on the earlier delivery, and the summary says so."""
     copy = tmp_path / "landing"
     subprocess.run(["cp", "-r", str(landing), str(copy)], check=True)
     assert yibao("run", "--landing", str(copy)).returncode == 0
@@ -89,6 +90,9 @@ def test_a_rejected_file_fails_the_run_naming_it_and_keeps_earlier_data(warehous
 
     assert result.returncode == 1
     assert "settlement/2025-01.csv rejected: missing required column(s)" in result.stdout
+    assert "Marts built: 0" not in result.stdout
+    served = result.stdout.split("Served from an earlier delivery (the file was rejected this run):\n")[1]
+    assert served.startswith("  settlement/2025-01.csv") and " loaded 20" in served.splitlines()[0]
     with psycopg.connect(warehouse_url) as conn:
         after = conn.execute("select count(*) from raw.settlement where _month = '2025-01-01'").fetchone()[0]
     assert after == before > 0

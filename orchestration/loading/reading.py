@@ -81,13 +81,16 @@ class LandingFile:
             if piece:
                 yield piece
 
-    def records(self) -> Iterator[tuple[int, str, list[str]]]:
-        """(line number, raw text, fields) of each non-blank CSV record; the header is line 1.
+    def records(self) -> Iterator[tuple]:
+        """(line number, raw text, number of fields, the header's fields) of each non-blank CSV
+        record; the header is line 1. Fields beyond the header's are counted, not kept; missing
+        ones are NULL.
 
         A record spans several physical lines when a quoted field holds line ends; a quoted
         field that does not end (an unbalanced quote) stops at Python's field size limit and
         rejects the file.
         """
+        width = len(self.header)
         text = io.TextIOWrapper(io.BufferedReader(_ChunkReader(self.data()), CHUNK),
                                 encoding=_PYTHON_NAMES[self.encoding], newline="")
         lines = _Lines(text)
@@ -102,7 +105,7 @@ class LandingFile:
                 raise RejectedFile(f"line {first}: a quoted field does not end (an unbalanced quote?): {problem}")
             raw = lines.take()
             if fields and fields != [""]:
-                yield first, raw, fields
+                yield first, raw, len(fields), *fields[:width], *[None] * (width - len(fields))
 
 
 _PYTHON_NAMES = {"UTF8": "utf-8", "GB18030": "gb18030"}
@@ -141,17 +144,17 @@ class _ChunkReader(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes]):
         self.chunks = chunks
-        self.rest = b""
+        self.rest = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
         while not self.rest:
-            self.rest = next(self.chunks, None)
-            if self.rest is None:
-                self.rest = b""
+            chunk = next(self.chunks, None)
+            if chunk is None:
                 return 0
+            self.rest = memoryview(chunk)
         size = min(len(buffer), len(self.rest))
         buffer[:size] = self.rest[:size]
         self.rest = self.rest[size:]
@@ -226,19 +229,17 @@ def _inspect(path: Path, columns: list[str]) -> LandingFile:
             sha256.update(chunk)
             yield chunk
 
-    scan = _Scan()
+    scan = _Scan(columns)
     for chunk in _transcoded(hashed(), codec, bom):
         scan.add(chunk)
     scan.finish()
     stream = (path, codec, bom)
     try:
         encoding = scan.encoding(stream)
-        header_line, delimiter, header = _header(scan, encoding, columns)
     except RejectedFile as problem:
         raise RejectedFile(str(problem), sha256.hexdigest()) from None
-    return LandingFile(path, sha256.hexdigest(), encoding, header, header_line, delimiter,
-                       scan.shape(delimiter, len(header)), scan.full_width[encoding], scan.lines, stream,
-                       (scan.data_start, scan.end))
+    return LandingFile(path, sha256.hexdigest(), encoding, scan.header, scan.header_line, scan.delimiter,
+                       scan.shape(), bool(scan.full_width[encoding]), scan.lines, stream, (scan.data_start, scan.end))
 
 
 def _kind(first: bytes) -> tuple[str, int]:
@@ -268,18 +269,17 @@ def _reject_binary(first: bytes) -> None:
 
 
 class _Scan:
-    """What one pass over a file's text finds: its first line, and in the lines after it the
-    counts and marks that decide the shape."""
+    """What one pass over a file's text finds: its header, and in the lines after it what
+    decides the shape: counts of delimiters and line ends, quotes, blank lines, padding …"""
 
-    def __init__(self):
+    def __init__(self, required: list[str]):
+        self.required = required
         self.head = b""  # the first line (its line end aside), once that end is seen
+        self.header_line, self.delimiter, self.header = "", ",", []
         self.data_start = -1  # where the data starts: after the first line end
         self.size = 0
-        self.newlines = self.carriage_returns = 0  # in the data
-        self.lone_carriage_return = False
-        self.delimiters = dict.fromkeys(DELIMITERS, 0)  # in the data
-        self.quotes = self.copy_bytes = self.blank_lines = False
-        self.padding: set[str] = set()  # delimiters with a space beside them, "line" for line ends
+        self.newlines = self.carriage_returns = self.delimiters = 0  # in the data
+        self.lone_carriage_return = self.quotes = self.copy_bytes = self.padding = False
         self.full_width = dict.fromkeys(_FULL_WIDTH, False)
         self.utf8 = codecs.getincrementaldecoder("utf-8")()
         self.not_utf8: tuple[int, int] | None = None  # (line, byte) of the first byte that is not UTF-8
@@ -306,7 +306,8 @@ class _Scan:
             self._add_data(data)
 
     def _add_first_line(self, chunk: bytes) -> bytes:
-        """Take the first line from `chunk`; returns the rest of it, the first data."""
+        """Take the first line from `chunk`, and the header from it once it ends; returns the
+        rest of the chunk, the first data."""
         end = chunk.find(b"\n")
         self.head += chunk if end < 0 else chunk[:end]
         if len(self.head) > MAX_HEADER:
@@ -314,32 +315,44 @@ class _Scan:
         if end < 0:
             return b""
         self.data_start = self.size + end + 1
+        self._read_header()
         data = chunk[end + 1:]
-        self.blank_lines = data.startswith((b"\n", b"\r\n"))
+        self.padding = data.startswith(b" ")
         return data
+
+    def _read_header(self) -> None:
+        head = self.head.removesuffix(b"\r").removesuffix(EOF_MARKER)
+        try:
+            self.header_line = head.decode("utf-8")
+        except UnicodeDecodeError as problem:
+            try:
+                self.header_line = head.decode("gb18030")
+            except UnicodeDecodeError:
+                raise RejectedFile(_unknown_encoding(1, head[problem.start])) from None
+        self.delimiter, self.header = _header(self.header_line, self.required)
 
     def _add_data(self, data: bytes) -> None:
         window = self.tail + data  # the chunk with the bytes before it: patterns across chunks
-        for delimiter in DELIMITERS:
-            self.delimiters[delimiter] += data.count(delimiter.encode())
+        self.delimiters += data.count(self.delimiter.encode())
         self.newlines += data.count(b"\n")
-        self.carriage_returns += data.count(b"\r")
-        self.lone_carriage_return = self.lone_carriage_return or _LONE_CR.search(window) is not None
+        if b"\r" in data:
+            self.carriage_returns += data.count(b"\r")
+            self.lone_carriage_return = self.lone_carriage_return or _LONE_CR.search(window) is not None
         self.quotes = self.quotes or b'"' in data
         self.copy_bytes = self.copy_bytes or b"\x1e" in data or b"\x1f" in data
-        self.blank_lines = self.blank_lines or b"\n\n" in window or b"\n\r\n" in window
-        for encoding, pattern in _FULL_WIDTH.items():
-            self.full_width[encoding] = self.full_width[encoding] or pattern.search(window) is not None
+        # (a byte is found faster than a pair of them: the lead byte of the full-width forms first)
+        self.full_width["UTF8"] = self.full_width["UTF8"] or (b"\xef" in window and
+                                                              _FULL_WIDTH["UTF8"].search(window) is not None)
         if b" " in window:
-            self.padding |= {d for d in DELIMITERS if f" {d}".encode() in window or f"{d} ".encode() in window}
-            if (not self.tail and window.startswith(b" ")) or any(m in window for m in (b"\n ", b" \n", b" \r")):
-                self.padding.add("line")
+            patterns = (f" {self.delimiter}".encode(), f"{self.delimiter} ".encode(), b"\n ", b" \n", b" \r")
+            self.padding = self.padding or any(pattern in window for pattern in patterns)
         self.tail = window[-8:]
 
     def finish(self) -> None:
         """The end of the data: a DOS end-of-file byte there, and the line ends after it, are not data."""
         if self.data_start < 0:
             self.data_start = self.size
+            self._read_header()
         self.end = self.size
         kept = self.tail.rstrip(b"\r\n")
         if kept.endswith(EOF_MARKER):
@@ -348,10 +361,7 @@ class _Scan:
             self.newlines -= cut.count(b"\n")
             self.carriage_returns -= cut.count(b"\r")
             self.tail = kept[:-1]
-        elif self.data_start == self.size and self.head.endswith(EOF_MARKER):
-            self.head = self.head[:-1]
-        if self.tail.endswith(b" "):
-            self.padding.add("line")
+        self.padding = self.padding or self.tail.endswith(b" ")
 
     @property
     def lines(self) -> int:
@@ -361,7 +371,8 @@ class _Scan:
         return self.newlines + (not self.tail.endswith(b"\n"))
 
     def encoding(self, stream: tuple) -> str:
-        """UTF8 when the text is UTF-8, else GB18030 when it is that (read again to tell)."""
+        """UTF8 when the text is UTF-8, else GB18030 when it is that (read again to tell, and to
+        look for full-width digits as GB18030 writes them)."""
         if self.not_utf8 is None:
             try:
                 self.utf8.decode(b"", final=True)
@@ -372,31 +383,32 @@ class _Scan:
         try:
             for chunk in _text_chunks(*stream):
                 gb18030.decode(chunk)
+                self.full_width["GB18030"] = self.full_width["GB18030"] or _FULL_WIDTH["GB18030"].search(chunk)
             gb18030.decode(b"", final=True)
         except UnicodeDecodeError:
-            line, byte = self.not_utf8
-            raise RejectedFile(f"unknown encoding: neither UTF-8 nor GB18030 (line {line} has the byte "
-                               f"0x{byte:02X}, which is not UTF-8 there)") from None
+            raise RejectedFile(_unknown_encoding(*self.not_utf8)) from None
         return "GB18030"
 
-    def shape(self, delimiter: str, fields: int) -> str:
+    def shape(self) -> str:
         """PARSED for quotes, lone or missing carriage returns among CRLF line ends, or COPY's
-        split bytes; COLUMNS when every line seems to have the header's number of fields and
-        nothing to trim; else LINES."""
+        split bytes; COLUMNS when every line seems to have the header's number of fields (a blank
+        line has none) and nothing to trim; else LINES."""
         line_ends_agree = self.carriage_returns in (0, self.newlines) and not self.lone_carriage_return
         if self.quotes or self.copy_bytes or not line_ends_agree:
             return PARSED
-        regular = (self.delimiters[delimiter] == (fields - 1) * self.lines and not self.blank_lines
-                   and delimiter not in self.padding and "line" not in self.padding)
+        regular = self.delimiters == (len(self.header) - 1) * self.lines and not self.padding
         return COLUMNS if regular else LINES
 
 
-def _header(scan: _Scan, encoding: str, required: list[str]) -> tuple[str, str, list[str]]:
-    """The header line, its delimiter (the one whose fields hold the most required columns) and
-    its lower-cased column names."""
-    line = scan.head.decode(_PYTHON_NAMES[encoding]).removesuffix("\r").rstrip(EOF_MARKER.decode())
+def _unknown_encoding(line: int, byte: int) -> str:
+    return f"unknown encoding: neither UTF-8 nor GB18030 (line {line} has the byte 0x{byte:02X}, which is not UTF-8 there)"
+
+
+def _header(line: str, required: list[str]) -> tuple[str, list[str]]:
+    """The header's delimiter (the one whose fields hold the most required columns) and its
+    lower-cased column names."""
     if not line.strip():
-        raise RejectedFile("empty file: no header row" if scan.lines == 0 else "no header row: the first line is empty")
+        raise RejectedFile("no header row: the first line is empty")
     candidates = {d: [name.strip().lower() for name in next(csv.reader([line], delimiter=d), [])] for d in DELIMITERS}
     delimiter = max(DELIMITERS, key=lambda d: (sum(name in candidates[d] for name in required), d == ","))
     header = candidates[delimiter]
@@ -406,7 +418,7 @@ def _header(scan: _Scan, encoding: str, required: list[str]) -> tuple[str, str, 
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise RejectedFile(f"repeated column(s) in header: {', '.join(repeated)}")
-    return line, delimiter, header
+    return delimiter, header
 
 
 def _found(header: list[str], delimiter: str) -> str:

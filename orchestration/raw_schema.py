@@ -51,17 +51,17 @@ $$;
 """,
     150000: r"""
 create or replace function loader.is_numeric(v text) returns boolean
-language sql immutable parallel safe as $$
+language sql immutable strict parallel safe as $$
     select length(v) <= 1000 and (
         v ~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$'
         or v ~* '^\s*(nan|[-+]?inf(inity)?)\s*$')
 $$;
 create or replace function loader.is_integer(v text) returns boolean
-language sql immutable parallel safe as $$
+language sql immutable strict parallel safe as $$
     select case when v ~ '^\s*[-+]?[0-9]{1,30}\s*$' then v::numeric between -2147483648 and 2147483647 else false end
 $$;
 create or replace function loader.is_date(v text) returns boolean
-language sql immutable parallel safe as $$
+language sql immutable strict parallel safe as $$
     select case when v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' and left(v, 4) <> '0000'
                      and substr(v, 6, 2) between '01' and '12' and substr(v, 9, 2) between '01' and '31'
                 then substr(v, 9, 2)::int <= extract(day from make_date(left(v, 4)::int, substr(v, 6, 2)::int, 1)

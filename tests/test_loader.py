@@ -402,7 +402,7 @@ def test_the_type_tests_written_out_for_postgresql_15_agree_with_16s(db):
     if db.info.server_version < 160000:
         pytest.skip("compares with PostgreSQL 16's pg_input_is_valid()")
     db.execute(TYPE_TESTS[150000].replace("loader.", "pg_temp."))
-    common = ["0", "12", "-12", "+12", " 12 ", "12.", ".5", "-.5", "1.23", "1e3", "1E-2", "-1.5e+10", "NaN", "nan",
+    common = [None, "0", "12", "-12", "+12", " 12 ", "12.", ".5", "-.5", "1.23", "1e3", "1E-2", "-1.5e+10", "NaN", "nan",
               "Infinity", "-inf", "+Infinity", "", " ", "-", ".", "1.2.3", "12O", "1,000", "１２", "2147483647",
               "2147483648", "-2147483648", "-2147483649", "9" * 40, "2024-01-31", "2024-02-29", "2023-02-29",
               "2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "0000-01-01", "2024-1-05", "20240105",

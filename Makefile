@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup superset browser citus demo test bench bench-quality bench-dashboards serve clean
+.PHONY: setup superset browser citus demo test bench bench-loader bench-quality bench-dashboards serve clean
 
 setup: $(STAMP) superset
 
@@ -80,6 +80,11 @@ test: setup browser citus
 ## Load and build 1M settlements (BENCH_FLAGS=--settlements=10000000 for 10M).
 bench: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.load_and_build $(BENCH_FLAGS)
+
+## The loader's paths on one month of 1M settlements: the speed techniques (YIBAO_SPEEDUPS) each
+## beside its absence, CRLF/BOM/GB18030 files against LF, memory for a 300 MB file with a quote.
+bench-loader: setup
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.loader_paths $(BENCH_FLAGS)
 
 ## Time the data-quality checks against the loads at 1M settlements.
 bench-quality: setup

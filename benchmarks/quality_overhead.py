@@ -53,7 +53,7 @@ def single(job: str, months: list[str], url: str) -> dict:
     from orchestration.defs.dbt_assets import dbt_models
     from orchestration.defs.quality_checks import quality_checks
     from orchestration.defs.raw_assets import raw_assets
-    from orchestration.quality.gx_context import import_in_background
+    from orchestration.quality.gx_import import import_in_background
 
     if job != "base":
         import_in_background()  # where `yibao run` starts it

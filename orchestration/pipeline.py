@@ -14,7 +14,7 @@ from pathlib import Path
 
 from orchestration.loading import discover
 from orchestration.loading.landing import missing_reference
-from orchestration.quality.gx_context import import_in_background
+from orchestration.quality.gx_import import import_in_background
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect, table_exists, yibao_home
 

@@ -27,7 +27,8 @@ import dagster as dg
 from orchestration.defs.raw_assets import raw_key
 from orchestration.quality.checks import (FCT_CHECK, Checks, Outcome, Report, describe, fct_settlements_checks,
                                           raw_checks)
-from orchestration.quality.gx_context import data_docs_index, import_in_background
+from orchestration.quality.gx_context import data_docs_index
+from orchestration.quality.gx_import import import_in_background
 from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES, SOURCES, Source
 
@@ -44,9 +45,9 @@ _DESCRIPTIONS = {
 class GreatExpectationsResource(dg.ConfigurableResource):
     """The Great Expectations file context of `expectations/gx`.
 
-    Importing GX takes seconds; when a run that checks starts, the import begins in the
-    background (unless `yibao run` began it earlier), so that in a run that loads and checks in
-    one process it overlaps the loads. The checks wait for it to finish.
+    Importing GX takes seconds; with the speed techniques on (orchestration/speedups.py), the
+    import begins in the background when a run that checks starts (unless `yibao run` began it
+    earlier), so that in a run that loads and checks in one process it overlaps the loads.
     """
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -15,7 +15,8 @@ first: use a warehouse whose marts are built (`marts.fct_settlements` is read).
 from __future__ import annotations
 
 from orchestration.quality.batches import ensure_tables, fill_batch, quality_lock
-from orchestration.quality.gx_context import BATCH_DEFINITION, DATASOURCE, get_context, import_great_expectations
+from orchestration.quality.gx_context import BATCH_DEFINITION, DATASOURCE, get_context
+from orchestration.quality.gx_import import import_great_expectations
 from orchestration.quality.suites import SCHEMA, Suite, all_suites
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect

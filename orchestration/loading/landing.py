@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.loading.reading import SYMBOLIC_LINK
 from orchestration.sources import MONTHLY_SOURCES, REFERENCE_SOURCES
 
 _MONTH_FILE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.csv$")
-SYMBOLIC_LINK = "a symbolic link: landing files must be regular files"
 
 
 @dataclass

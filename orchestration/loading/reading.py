@@ -27,6 +27,7 @@ CHUNK = 8 << 20
 MAX_HEADER = 64 << 10
 DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
 EOF_MARKER = b"\x1a"
+SYMBOLIC_LINK = "a symbolic link: landing files must be regular files"
 # How COPY gets the rows (loading/validation_sql.py): split into the header's columns by COPY
 # itself; by line, split into fields in SQL; or parsed into fields by Python's CSV parser.
 COLUMNS, LINES, PARSED = "columns", "lines", "parsed"
@@ -62,7 +63,6 @@ class LandingFile:
     delimiter: str
     shape: str  # COLUMNS, LINES or PARSED
     full_width: bool  # holds full-width digits, which the SQL normalises
-    lines: int  # physical lines after the header
     _stream: tuple  # (path, python codec, bytes of BOM) to read the text again
     _data: tuple[int, int]  # the data's [start, end) in the text: after the header, before an EOF marker
 
@@ -167,7 +167,7 @@ def _open(path: Path):
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as problem:
         if path.is_symlink():
-            raise RejectedFile("a symbolic link: landing files must be regular files") from None
+            raise RejectedFile(SYMBOLIC_LINK) from None
         raise RejectedFile(f"cannot be opened: {problem.strerror}") from None
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
@@ -234,12 +234,9 @@ def _inspect(path: Path, columns: list[str]) -> LandingFile:
         scan.add(chunk)
     scan.finish()
     stream = (path, codec, bom)
-    try:
-        encoding = scan.encoding(stream)
-    except RejectedFile as problem:
-        raise RejectedFile(str(problem), sha256.hexdigest()) from None
+    encoding = scan.encoding(stream)
     return LandingFile(path, sha256.hexdigest(), encoding, scan.header, scan.header_line, scan.delimiter,
-                       scan.shape(), bool(scan.full_width[encoding]), scan.lines, stream, (scan.data_start, scan.end))
+                       scan.shape(), bool(scan.full_width[encoding]), stream, (scan.data_start, scan.end))
 
 
 def _kind(first: bytes) -> tuple[str, int]:

@@ -126,8 +126,7 @@ VALIDATIONS_AT_A_TIME = 2
 # parallelism free, scans of the large tables are parallel all the same; tables smaller than
 # min_parallel_table_scan_size (the reference files, audit) stay serial. Each validation gets its
 # share of the cores, but at least one worker: while one validation runs GX's Python, the other's
-# worker has its core (2 cores, 1M settlements, already read: 3.2-4.1 s for the check step against
-# 3.7-4.5 s with two workers each).
+# worker has its core (measured faster than two workers each: `make bench-quality`).
 PLANNER_SETTINGS = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0",
                     "max_parallel_workers_per_gather": str(max(1, (os.cpu_count() or 1) // VALIDATIONS_AT_A_TIME - 1))}
 

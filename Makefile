@@ -81,8 +81,8 @@ test: setup browser citus
 bench: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.load_and_build $(BENCH_FLAGS)
 
-## The loader's paths on one month of 1M settlements: the speed techniques (YIBAO_SPEEDUPS) each
-## beside its absence, CRLF/BOM/GB18030 files against LF, memory for a 300 MB file with a quote.
+## The loader on one month of 1M settlements: its load beside a bare COPY, CRLF/BOM/GB18030 files
+## against LF, memory for a 300 MB file with a quote.
 bench-loader: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.loader_paths $(BENCH_FLAGS)
 

@@ -7,7 +7,7 @@ directory (generated once by benchmarks/load_and_build.py), each run in a new Py
 (GX's import included, as in `yibao run`) and a fresh database `bench_quality`:
 1. the loads and `dbt build` without the data-quality checks;
 2. the same with them: the step `raw_data_quality` after the loads (the validations, the audit
-   records and the Data Docs; GX's import runs in the background during the loads) and
+   records and the Data Docs; the step imports GX first) and
    `reconciled_with_raw` after dbt;
 3. on the database of the last 2, one more month with its checks (no dbt).
 1 and 2 alternate `--repeat` times; the fastest of each counts (other work on the machine only
@@ -53,10 +53,6 @@ def single(job: str, months: list[str], url: str) -> dict:
     from orchestration.defs.dbt_assets import dbt_models
     from orchestration.defs.quality_checks import quality_checks
     from orchestration.defs.raw_assets import raw_assets
-    from orchestration.quality.gx_import import import_in_background
-
-    if job != "base":
-        import_in_background()  # where `yibao run` starts it
     selection = dg.AssetSelection.assets(*raw_assets) if job == "more" else dg.AssetSelection.all()
     bench = dg.Definitions(assets=[*raw_assets, dbt_models], asset_checks=[] if job == "base" else quality_checks,
                            resources=defs.resources, jobs=[dg.define_asset_job(job, selection=selection)])

@@ -10,7 +10,7 @@ from orchestration.defs.alerts import alert_notifications
 from orchestration.defs.automation import bulletin_schedule, landing_sensor, monthly_schedule
 from orchestration.defs.bulletin import BULLETIN, bulletin_job, half_year_bulletin
 from orchestration.defs.dbt_assets import dbt_models
-from orchestration.defs.quality_checks import GreatExpectationsResource, quality_checks
+from orchestration.defs.quality_checks import quality_checks
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.resources import LandingResource, WarehouseResource
 
@@ -31,6 +31,5 @@ defs = dg.Definitions(
         "warehouse": WarehouseResource(),
         "landing": LandingResource(path=dg.EnvVar("YIBAO_LANDING")),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-        "great_expectations": GreatExpectationsResource(),
     },
 )

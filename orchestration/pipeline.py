@@ -14,7 +14,6 @@ from pathlib import Path
 
 from orchestration.loading import discover
 from orchestration.loading.landing import missing_reference
-from orchestration.quality.gx_import import import_in_background
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect, table_exists, yibao_home
 
@@ -104,9 +103,6 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool =
 
     from orchestration.definitions import defs
 
-    # The run's set-up leaves a core idle for seconds: importing GX there, rather than when the
-    # checks' resource starts the run, keeps it from slowing the first loads down.
-    import_in_background()
     with connect() as conn:
         ensure_schemas(conn)
         conn.commit()

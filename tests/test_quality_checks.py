@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from orchestration.loading import discover, load_file
 from orchestration.quality.batches import Load, ensure_tables, fill_batch
@@ -70,30 +66,6 @@ def test_the_gx_url_works_for_urls_and_unix_socket_conninfo():
         "postgresql+psycopg2://postgres@/test_1?host=%2Ftmp%2Fpg%20data&port=5432"
     assert sqlalchemy_url("postgresql://yibao:p%40ss@db.example:5433/yibao") == \
         "postgresql+psycopg2://yibao:p%40ss@/yibao?host=db.example&port=5433"
-
-
-@pytest.mark.parametrize("speedups", ["on", "off"])
-def test_great_expectations_is_imported_without_the_modules_no_suite_uses(speedups):
-    """In a new process (this one has imported GX): with the speed techniques on, the deferred
-    modules are not imported with GX, and GX's expectation that uses them still reaches them;
-    off, GX imports them itself and the background import does nothing."""
-    script = """
-import sys, threading
-from orchestration.quality.gx_import import DEFERRED_IMPORTS, import_great_expectations, import_in_background
-import_in_background()
-print([t.name for t in threading.enumerate() if t.name == "import-great-expectations"])
-import_great_expectations()
-print(sorted(name for name in DEFERRED_IMPORTS if name in sys.modules))
-from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
-print(round(kl.stats.entropy([0.25, 0.75], [0.5, 0.5]), 6), kl.alt.Chart.__name__)
-print(sorted(name for name in DEFERRED_IMPORTS if name in sys.modules))
-"""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                          env={**os.environ, "YIBAO_SPEEDUPS": speedups})
-    on = speedups == "on"
-    assert done.stdout.splitlines() == [str(["import-great-expectations"] if on else []),
-                                        "[]" if on else "['altair', 'scipy.stats']", "0.130812 Chart",
-                                        "['altair', 'scipy.stats']"]
 
 
 def test_id_card_numbers_are_checked_with_the_gb_11643_check_digit(db, tmp_path):

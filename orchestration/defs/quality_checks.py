@@ -28,7 +28,6 @@ from orchestration.defs.raw_assets import raw_key
 from orchestration.quality.checks import (FCT_CHECK, Checks, Outcome, Report, describe, fct_settlements_checks,
                                           raw_checks)
 from orchestration.quality.gx_context import data_docs_index
-from orchestration.quality.gx_import import import_in_background
 from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES, SOURCES, Source
 
@@ -40,18 +39,6 @@ _DESCRIPTIONS = {
     "warnings": "Statistical and plausibility findings: row count against the previous months, share "
                 "of rows quarantined, the catalogue's row warnings.",
 }
-
-
-class GreatExpectationsResource(dg.ConfigurableResource):
-    """The Great Expectations file context of `expectations/gx`.
-
-    Importing GX takes seconds; with the speed techniques on (orchestration/speedups.py), the
-    import begins in the background when a run that checks starts (unless `yibao run` began it
-    earlier), so that in a run that loads and checks in one process it overlaps the loads.
-    """
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        import_in_background()
 
 
 def _results(checks: Checks, keys: dict[tuple[str, str], dg.AssetCheckKey]):
@@ -113,8 +100,7 @@ def _raw_data_quality(name: str, sources: list[Source]) -> dg.AssetChecksDefinit
 
     @dg.multi_asset_check(specs=specs, can_subset=True, name=name,
                           description="Great Expectations suites on the raw rows of the files loaded")
-    def raw_data_quality(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-                         great_expectations: GreatExpectationsResource):
+    def raw_data_quality(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         keys = {(key.asset_key.path[-1], key.name): key for key in context.selected_asset_check_keys}
         selected = [s.name for s in sources if any(source == s.name for source, _ in keys)]
         checks = raw_checks(selected, context.run.run_id, warehouse.url, index=not _reconciles_later(context),
@@ -137,8 +123,7 @@ def _reconciles_later(context: dg.AssetCheckExecutionContext) -> bool:
 @dg.asset_check(asset=FCT_SETTLEMENTS, name=FCT_CHECK, blocking=True,
                 description="Per month, the fact holds as many settlements as raw and the same "
                             "Σ total_cost and Σ of each payment.")
-def fct_settlements_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-                               great_expectations: GreatExpectationsResource):
+def fct_settlements_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     keys = {("fct_settlements", FCT_CHECK): dg.AssetCheckKey(FCT_SETTLEMENTS, FCT_CHECK)}
     report = yield from _results(fct_settlements_checks(context.run.run_id, warehouse.url), keys)
     _raise_errors(report, keys)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from orchestration.quality.batches import ensure_tables, fill_batch, quality_lock
 from orchestration.quality.gx_context import BATCH_DEFINITION, DATASOURCE, get_context
-from orchestration.quality.gx_import import import_great_expectations
 from orchestration.quality.suites import SCHEMA, Suite, all_suites
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect
@@ -40,7 +39,8 @@ def _same(existing, suite: Suite) -> bool:
 
 def build() -> list[str]:
     """Create or update the context; returns what changed."""
-    gx = import_great_expectations()
+    import great_expectations as gx
+
     suites = all_suites().values()
     with connect(autocommit=True) as conn:  # the views and tables must exist for GX to add them
         ensure_schemas(conn)

@@ -1,7 +1,6 @@
 """The committed Great Expectations file context under `expectations/gx/`.
 
-`import great_expectations` takes seconds: only the functions here import it, when called
-(through gx_import.py).
+`import great_expectations` takes seconds: only the functions here import it, when called.
 The data source's connection string is `${YIBAO_GX_WAREHOUSE_URL}`, resolved at run time from
 the warehouse's connection (`orchestration.warehouse`), so the committed files hold no
 connection and work for a URL, a libpq conninfo string and the embedded server's unix socket.
@@ -14,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from orchestration.quality.batches import PLANNER_SETTINGS
-from orchestration.quality.gx_import import import_great_expectations
 from orchestration.quality.suites import SCHEMA
 from orchestration.warehouse import connection_parts, yibao_home
 
@@ -51,6 +49,7 @@ def get_context(url: str | None = None):
 @cache
 def _context(url: str, home: str):
     """One context per warehouse and YIBAO_HOME in a process (loading one takes a while)."""
-    gx = import_great_expectations()
+    import great_expectations as gx
+
     environment = {"YIBAO_GX_WAREHOUSE_URL": url, "YIBAO_HOME": home}
     return gx.get_context(mode="file", project_root_dir=EXPECTATIONS_DIR, runtime_environment=environment)

@@ -1,35 +1,87 @@
 -- Rule `overlapping_stays` (住院時間重疊): both stays A and B of one person when
 -- A.admission_date < B.discharge_date and B.admission_date < A.discharge_date (one person cannot
--- lie in two beds). figure = the number of the person's other stays it overlaps.
--- The self-join is bounded by person and the overlap condition.
+-- lie in two beds). figure = the number of the person's other stays it overlaps; the reason names
+-- the first of them (lowest settlement_id).
+-- Counted day by day, not by a join of every pair of a person's stays: placeholder person IDs
+-- (walk-in sales, unknown patients) give one ID thousands of stays, whose pairs grow with their
+-- square, while the days grow with the bed-days. A stay is in a bed from its admission day to the
+-- day before its discharge; a same-day stay never is. The other stays that a stay S overlaps,
+-- each found once:
+--   when S is in a bed: the others in a bed on S's admission day, and on each later day S is in
+--     a bed, the stays admitted that day (same-day stays included);
+--   when S is a same-day stay: the stays in a bed on its day that were admitted before it.
 
 with
 
-stays as not materialized (  -- read twice: a hash join on the table, not a sort of a materialized CTE
+stays as (
 
     select settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date
     from {{ ref('int_stays_effective') }}
 
 ),
 
+stay_days as (
+
+    -- each stay on each day it is in a bed, and a same-day stay on its day
+    select
+        stays.*,
+        stays.admission_date + day_number as day,
+        stays.admission_date + day_number < stays.discharge_date as is_in_bed
+
+    from stays
+    cross join lateral generate_series(0, greatest(stays.discharge_date - stays.admission_date - 1, 0)) as day_number
+
+),
+
+days as (
+
+    -- each stay's day with the person's stays of that day: window functions, not a join with
+    -- per-day counts, which the planner, its estimates far off for one busy person, may join on
+    -- the person alone (the pairs again)
+    select
+        stay_days.*,
+        count(*) filter (where is_in_bed) over same_day as in_bed,
+        first_value(settlement_id) over in_bed_or_not as first_in_bed,
+        nth_value(settlement_id, 2) over in_bed_or_not as second_in_bed,
+        count(*) filter (where admission_date < day) over same_day as in_bed_since_before,
+        min(settlement_id) filter (where admission_date < day) over same_day as first_in_bed_since_before,
+        count(*) filter (where admission_date = day) over same_day as admitted,
+        min(settlement_id) filter (where admission_date = day) over same_day as first_admitted
+
+    from stay_days
+    window
+        same_day as (partition by person_key, day),
+        in_bed_or_not as (
+            partition by person_key, day, is_in_bed
+            order by settlement_id
+            rows between unbounded preceding and unbounded following
+        )
+
+),
+
 overlapping as (
 
     select
-        stay.settlement_id,
-        stay.institution_code,
-        stay.person_key,
-        stay.settlement_month,
-        count(*) as other_stays,
-        min(other_stay.settlement_id) as first_other_settlement_id
+        settlement_id,
+        institution_code,
+        person_key,
+        settlement_month,
+        sum(found.other_stays)::bigint as other_stays,
+        min(found.first_other_settlement_id) as first_other_settlement_id
 
-    from stays as stay
-    inner join stays as other_stay
-        on other_stay.person_key = stay.person_key
-        and other_stay.settlement_id <> stay.settlement_id
-        and stay.admission_date < other_stay.discharge_date
-        and other_stay.admission_date < stay.discharge_date
+    from days
+    cross join lateral (
+        select
+            case when day > admission_date then admitted
+                 when is_in_bed then in_bed - 1
+                 else in_bed_since_before end as other_stays,
+            case when day > admission_date then first_admitted
+                 when is_in_bed then case when first_in_bed = settlement_id then second_in_bed else first_in_bed end
+                 else first_in_bed_since_before end as first_other_settlement_id
+    ) as found
 
-    group by stay.settlement_id, stay.institution_code, stay.person_key, stay.settlement_month
+    group by settlement_id, institution_code, person_key, settlement_month
+    having sum(found.other_stays) > 0
 
 ),
 

@@ -4,19 +4,17 @@
 -- readmission_excluded_diagnoses (default Z51: planned chemotherapy and radiotherapy sessions). A
 -- stay at another institution is a transfer, not a split admission. figure = the smallest such
 -- gap in days; the reason names the earlier stay (the one with the smallest gap, then the lowest
--- settlement_id). The self-join is bounded by person, institution, diagnosis category and the
--- date window.
+-- settlement_id).
+-- A sorted sweep, not a join of every pair of a person's stays: placeholder person IDs (walk-in
+-- sales, unknown patients) give one ID thousands of stays, whose pairs grow with their square.
+-- Per person, institution and diagnosis category, the discharge days and the admissions are
+-- sorted together (a day's discharges before its admissions); each admission takes the latest
+-- discharge day before it. The one stay that must not count is B itself, discharged on its
+-- admission day: then A is another stay of that day, else one of the discharge day before.
+-- Window functions only: a join of the sweep's rows with the discharge days is planned as a
+-- join of whole persons when the estimates are off, as they are for one busy person.
 
 with
-
-stays as not materialized (  -- read twice: a hash join on the table, not a sort of a materialized CTE
-
-    select
-        settlement_id, institution_code, person_key, settlement_month, admission_date,
-        discharge_date, diagnosis_category
-    from {{ ref('int_stays_effective') }}
-
-),
 
 parameters as (
 
@@ -24,54 +22,118 @@ parameters as (
 
 ),
 
-pairs as (
+stays as (
 
     select
-        later_stay.settlement_id,
-        later_stay.institution_code,
-        later_stay.person_key,
-        later_stay.settlement_month,
-        later_stay.diagnosis_category,
-        earlier_stay.settlement_id as earlier_settlement_id,
-        later_stay.admission_date - earlier_stay.discharge_date as gap_days
+        settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date,
+        diagnosis_category
 
-    from stays as later_stay
-    cross join parameters
-    inner join stays as earlier_stay
-        on earlier_stay.person_key = later_stay.person_key
-        and earlier_stay.institution_code = later_stay.institution_code
-        and earlier_stay.diagnosis_category = later_stay.diagnosis_category
-        and earlier_stay.settlement_id <> later_stay.settlement_id
-        and earlier_stay.discharge_date between later_stay.admission_date - parameters.readmission_days::integer
-                                            and later_stay.admission_date
-    where later_stay.diagnosis_category <> all(
-        string_to_array(replace(parameters.readmission_excluded_diagnoses, ' ', ''), ';'))
+    from {{ ref('int_stays_effective') }}
+
+),
+
+discharge_days as (
+
+    -- the days on which stays of a person, institution and category end: the first two of the
+    -- day's stays (by settlement_id), and the discharge day before with its first stay
+    select
+        person_key, institution_code, diagnosis_category, discharge_date,
+        (array_agg(settlement_id order by settlement_id))[1:2] as first_settlement_ids,
+        lag(discharge_date) over earlier_days as previous_discharge_date,
+        lag(min(settlement_id)) over earlier_days as previous_first_settlement_id
+
+    from stays
+    group by person_key, institution_code, diagnosis_category, discharge_date
+    window earlier_days as (partition by person_key, institution_code, diagnosis_category order by discharge_date)
+
+),
+
+sweep as (
+
+    -- the discharge days and the admissions in date order, a day's discharges first; each row
+    -- with the number of discharge days up to it
+    select
+        *,
+        count(*) filter (where settlement_id is null) over (
+            partition by person_key, institution_code, diagnosis_category
+            order by day, settlement_id nulls first
+            rows between unbounded preceding and current row
+        ) as discharge_days_so_far
+
+    from (
+        select
+            person_key, institution_code, diagnosis_category, discharge_date as day, null::text as settlement_id,
+            null::date as settlement_month, first_settlement_ids, previous_discharge_date,
+            previous_first_settlement_id
+        from discharge_days
+        union all
+        select
+            person_key, institution_code, diagnosis_category, admission_date, settlement_id, settlement_month,
+            null, null, null
+        from stays
+    ) as days_and_admissions
+
+),
+
+latest_discharge_days as (
+
+    -- each row with the latest discharge day up to it: the first row of its number
+    select
+        sweep.*,
+        first_value(day) over since_discharge_day as discharge_date,
+        first_value(first_settlement_ids) over since_discharge_day as discharged_settlement_ids,
+        first_value(previous_discharge_date) over since_discharge_day as day_before_discharge_date,
+        first_value(previous_first_settlement_id) over since_discharge_day as day_before_settlement_id
+
+    from sweep
+    window since_discharge_day as (
+        partition by person_key, institution_code, diagnosis_category, discharge_days_so_far
+        order by day, settlement_id nulls first
+    )
 
 ),
 
 closest as (
 
-    select distinct on (settlement_id) *
-    from pairs
-    order by settlement_id, gap_days, earlier_settlement_id
+    select
+        admissions.settlement_id,
+        admissions.institution_code,
+        admissions.person_key,
+        admissions.settlement_month,
+        admissions.diagnosis_category,
+        coalesce(other_stay.settlement_id, admissions.day_before_settlement_id) as earlier_settlement_id,
+        admissions.day - case when other_stay.settlement_id is null then admissions.day_before_discharge_date
+                              else admissions.discharge_date end as gap_days
+
+    from latest_discharge_days as admissions
+    cross join lateral (
+        -- the day's first stay other than B (B is among them when discharged on its admission day)
+        select (array_remove(admissions.discharged_settlement_ids, admissions.settlement_id))[1] as settlement_id
+    ) as other_stay
+    where admissions.settlement_id is not null
+        and admissions.discharge_days_so_far > 0
 
 ),
 
 flagged as (
 
     select
-        settlement_id,
+        closest.settlement_id,
         'readmission'::text as rule_id,
-        institution_code,
-        person_key,
-        settlement_month,
-        gap_days::numeric as figure,
-        '前次住院(' || earlier_settlement_id || ')出院後' || gap_days || '天在同一機構以同一診斷('
-            || diagnosis_category || ')再次入院,疑似分解住院 / readmitted ' || gap_days
-            || ' days after the discharge of stay ' || earlier_settlement_id || ' at the same institution'
-            || ' with the same diagnosis (' || diagnosis_category || '): split-admission risk' as reason
+        closest.institution_code,
+        closest.person_key,
+        closest.settlement_month,
+        closest.gap_days::numeric as figure,
+        '前次住院(' || closest.earlier_settlement_id || ')出院後' || closest.gap_days || '天在同一機構以同一診斷('
+            || closest.diagnosis_category || ')再次入院,疑似分解住院 / readmitted ' || closest.gap_days
+            || ' days after the discharge of stay ' || closest.earlier_settlement_id || ' at the same institution'
+            || ' with the same diagnosis (' || closest.diagnosis_category || '): split-admission risk' as reason
 
     from closest
+    cross join parameters
+    where closest.gap_days <= parameters.readmission_days::integer
+        and closest.diagnosis_category <> all(
+            string_to_array(replace(parameters.readmission_excluded_diagnoses, ' ', ''), ';'))
 
 )
 

@@ -17,10 +17,14 @@ readmission (15 days, same institution and 3-character diagnosis, Z51 excluded):
   R5A discharged 01-10, R5B admitted 01-12 (gap 2) → R5B, figure 2; R5C admitted 01-20: gaps 10
   (R5A) and 6 (R5B) → R5C, figure 6 (the smallest).
   R6A discharged 02-01 but reversed by R6X; R6B admitted 02-05 → not: R6A does not count.
+  R9A discharged 02-01, R9M 02-03…02-06 reversed by R9X, R9B admitted 02-10 → R9B, figure 9
+  from R9A: the reversed stay between them is no earlier stay (nor a later one).
 overlapping_stays (different diagnoses, so no readmission):
   O1X 03-01…03-10 overlaps O1Y 03-05…03-08 and O1Z 03-09…03-12 → O1X figure 2, O1Y 1, O1Z 1.
   O2A 03-01…03-05 and O2B 03-05…03-09 only touch → not.
   O3A 03-01…03-10 and O3B 03-02…03-04, O3B reversed by O3X → neither.
+  O4A 03-01…03-10 holds O4B 03-02…03-04 (reversed by O4X) and O4C 03-05…03-07 → O4A figure 1,
+  its reason naming O4C, not O4B; O4C figure 1.
 frequent_admissions (5 stays settled in a half-year):
   F1 has 5 stays in 2025-H1 (different diagnoses, 20 days apart) → all five, figure 5.
   F2 has 4 → not. F3 has 5, one reversed by F3X → not.
@@ -144,6 +148,10 @@ def _settlements() -> list[dict]:
         settle("R7B", "PR7", "H1", admission="2025-02-10", discharge="2025-02-14"),
         settle("R8A", "PR8", "H1", admission="2025-02-01", discharge="2025-02-03", diagnosis="Z51.1"),
         settle("R8B", "PR8", "H1", admission="2025-02-10", discharge="2025-02-12", diagnosis="Z51.1"),
+        settle("R9A", "PR9", "H1", admission="2025-01-25", discharge="2025-02-01"),
+        r9m := settle("R9M", "PR9", "H1", admission="2025-02-03", discharge="2025-02-06"),
+        reverse("R9X", r9m, "2025-02-08"),
+        settle("R9B", "PR9", "H1", admission="2025-02-10", discharge="2025-02-12"),
         settle("O1X", "PO1", "H1", admission="2025-03-01", discharge="2025-03-10", diagnosis="I10"),
         settle("O1Y", "PO1", "H2", admission="2025-03-05", discharge="2025-03-08", diagnosis="K29.7"),
         settle("O1Z", "PO1", "H3", admission="2025-03-09", discharge="2025-03-12", diagnosis="N39.0"),
@@ -152,6 +160,10 @@ def _settlements() -> list[dict]:
         settle("O3A", "PO3", "H1", admission="2025-03-01", discharge="2025-03-10", diagnosis="I10"),
         o3b := settle("O3B", "PO3", "H2", admission="2025-03-02", discharge="2025-03-04", diagnosis="K29.7"),
         reverse("O3X", o3b, "2025-03-20"),
+        settle("O4A", "PO4", "H1", admission="2025-03-01", discharge="2025-03-10", diagnosis="I10"),
+        o4b := settle("O4B", "PO4", "H2", admission="2025-03-02", discharge="2025-03-04", diagnosis="K29.7"),
+        reverse("O4X", o4b, "2025-03-20"),
+        settle("O4C", "PO4", "H3", admission="2025-03-05", discharge="2025-03-07", diagnosis="N39.0"),
     ]
     diagnoses = ("A09", "J06.9", "K29.7", "N39.0", "M51.2")
     starts = ("2025-01-05", "2025-01-25", "2025-02-14", "2025-03-06", "2025-03-26")

@@ -208,14 +208,14 @@ def test_ci_high_cost_threshold_is_inclusive_and_reversed_cases_drop_out(handmad
 
 def test_readmission_within_15_days_of_the_same_diagnosis_category(handmade):
     # gap 15 flagged, 16 not; another category not; gap 0 flagged; the smallest gap is the figure;
-    # a reversed first stay does not count; a transfer to another institution and planned
-    # chemotherapy (Z51) are not split admissions.
-    assert flags(handmade, "readmission") == {"R1B": D(15), "R7B": D(0), "R5B": D(2), "R5C": D(6)}
+    # a reversed first stay does not count, nor a reversed stay between two others; a transfer to
+    # another institution and planned chemotherapy (Z51) are not split admissions.
+    assert flags(handmade, "readmission") == {"R1B": D(15), "R7B": D(0), "R5B": D(2), "R5C": D(6), "R9B": D(9)}
 
 
 def test_overlapping_stays_count_the_other_stays(handmade):
     # touching stays (discharge day = next admission day) do not overlap; a reversed stay drops out
-    assert flags(handmade, "overlapping_stays") == {"O1X": D(2), "O1Y": D(1), "O1Z": D(1)}
+    assert flags(handmade, "overlapping_stays") == {"O1X": D(2), "O1Y": D(1), "O1Z": D(1), "O4A": D(1), "O4C": D(1)}
 
 
 def test_frequent_admissions_per_half_year(handmade):
@@ -250,6 +250,9 @@ def test_reasons_name_the_measures_in_both_languages(handmade):
     reasons = dict(handmade.execute(
         "select rule_id || ':' || settlement_id, reason from marts.suspicious_settlements").fetchall())
     assert "(R5B)" in reasons["readmission:R5C"] and "stay R5B" in reasons["readmission:R5C"]
+    assert "(R9A)" in reasons["readmission:R9B"] and "9天" in reasons["readmission:R9B"]
+    assert "(如O1Y)" in reasons["overlapping_stays:O1X"] and "(e.g. O1Y)" in reasons["overlapping_stays:O1X"]
+    assert "(如O4C)" in reasons["overlapping_stays:O4A"]
     assert "20天" in reasons["long_stay:LH"] and "20 bed-days" in reasons["long_stay:LH"]
     assert "30000.00元" in reasons["ci_high_cost:CI1"] and "30000.00 yuan" in reasons["ci_high_cost:CI1"]
 

@@ -15,8 +15,22 @@ with
 
 stays as (
 
+    -- the stays that overlap another one (and a few that do not): in the order of admission of
+    -- the person's stays, stay S overlaps another exactly when one admitted before it is still in
+    -- a bed after S's admission day or one admitted after it comes in before S's discharge day.
+    -- The stays S overlaps overlap S, so the counts below see every one of them.
     select settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date
-    from {{ ref('int_stays_effective') }}
+    from (
+        select
+            settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date,
+            max(discharge_date) over (
+                in_admission_order rows between unbounded preceding and 1 preceding
+            ) as latest_earlier_discharge_date,
+            lead(admission_date) over in_admission_order as next_admission_date
+        from {{ ref('int_stays_effective') }}
+        window in_admission_order as (partition by person_key order by admission_date, discharge_date, settlement_id)
+    ) as in_order
+    where latest_earlier_discharge_date > admission_date or next_admission_date < discharge_date
 
 ),
 

@@ -11,8 +11,9 @@
 -- sorted together (a day's discharges before its admissions); each admission takes the latest
 -- discharge day before it. The one stay that must not count is B itself, discharged on its
 -- admission day: then A is another stay of that day, else one of the discharge day before.
--- Window functions only: a join of the sweep's rows with the discharge days is planned as a
--- join of whole persons when the estimates are off, as they are for one busy person.
+-- Window functions only, no join: joined back to the discharge days, the sweep was planned (its
+-- estimates far off for one busy person) as a join of every admission with every discharge day
+-- of its group, the pairs again.
 
 with
 
@@ -24,11 +25,17 @@ parameters as (
 
 stays as (
 
-    select
-        settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date,
-        diagnosis_category
-
-    from {{ ref('int_stays_effective') }}
+    -- the stays of a person, institution and category with more than one stay (few of all):
+    -- the others have no earlier stay
+    select *
+    from (
+        select
+            settlement_id, institution_code, person_key, settlement_month, admission_date, discharge_date,
+            diagnosis_category,
+            count(*) over (partition by person_key, institution_code, diagnosis_category) as stays_of_group
+        from {{ ref('int_stays_effective') }}
+    ) as counted
+    where stays_of_group > 1
 
 ),
 

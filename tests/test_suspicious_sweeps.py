@@ -105,16 +105,18 @@ def overlaps(stays: list[Stay]) -> dict[str, tuple[int, str]]:
 
 # ------------------------------------------------------------------ random stays
 
-def random_stays(seed: int, persons: int = 40) -> list[Stay]:
-    """Up to 30 stays a person within 40 days, at two institutions and three categories: equal
-    admission and discharge days, same-day stays (a fifth), nested stays and stays overlapping
-    many come up often. settlement_ids are random, so that their order is not the dates'."""
+def random_stays(seed: int, persons: int = 60) -> list[Stay]:
+    """Up to 30 stays a person within 10, 40 or 400 days, at two institutions and three
+    categories: equal admission and discharge days, same-day stays (a fifth), nested stays and
+    stays overlapping many come up often, and so do stays that meet no other. settlement_ids are
+    random, so that their order is not the dates'."""
     rng = random.Random(seed)
     ids = rng.sample(range(10**6), persons * 30)
     stays, start = [], date(2025, 1, 1)
     for person in range(persons):
+        days = rng.choice((10, 40, 400))
         for _ in range(rng.randint(0, 30)):
-            admission = start + timedelta(days=rng.randint(0, 40))
+            admission = start + timedelta(days=rng.randint(0, days))
             length = 0 if rng.random() < 0.2 else rng.choice((1, 2, 3, 5, 8, 13, 30))
             stays.append(Stay(f"S{ids.pop():06d}", f"p{person}", rng.choice(("H1", "H2")),
                               rng.choice(("J18", "K29", "Z51")), admission, admission + timedelta(days=length)))

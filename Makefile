@@ -77,7 +77,8 @@ demo: setup browser
 test: setup browser citus
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
-## Load and build 1M settlements (BENCH_FLAGS=--settlements=10000000 for 10M).
+## Load and build 1M settlements, then one month of 1M over realistic persons and over 400 person
+## IDs (BENCH_FLAGS=--settlements=10000000 for 10M, --skewed-persons=0 without the skewed month).
 bench: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.load_and_build $(BENCH_FLAGS)
 

@@ -1,6 +1,8 @@
-"""Benchmark: load N generated settlements, build the dbt project, then add one month.
+"""Benchmark: load N generated settlements, build the dbt project, then add one month; and one
+month of settlements over realistic persons against the same month over few person IDs.
 
     python -m benchmarks.load_and_build [--settlements 1000000] [--months 12]
+                                        [--month-settlements 1000000] [--skewed-persons 400] [--skewed-only]
 
 Prints, in one run on the same server:
 - the reference ceiling: COPY of the largest settlement file into an unlogged text table;
@@ -10,28 +12,42 @@ Prints, in one run on the same server:
   share of the full load (all files of the other months, reference files included) + build
   (the target is at most 15 %).
 The first `--months` months are loaded first; the generated month after them is the added one.
+
+Then (unless `--skewed-persons 0`) one generated month of about `--month-settlements`
+settlements, loaded with all its files and built in a fresh database, twice: as generated, and
+with its settlements' person IDs folded onto `--skewed-persons` IDs, as exports with placeholder
+person IDs (walk-in pharmacy sales, unknown patients) are. It prints both run times (load +
+build), their ratio (the target is at most 2) and the time of `suspicious_settlements`, whose
+per-person rules a skew would make quadratic. `--skewed-only` runs this comparison alone.
 Runs in its own database `bench` on the warehouse server (dropped and recreated).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import os
 import shutil
 import time
+import zlib
+from bisect import bisect_right
 from functools import partial
+from itertools import accumulate, islice
 from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import make_conninfo
 
 from orchestration import warehouse
-from orchestration.dbt_project import BUILD_ARGS, run_dbt
+from orchestration.dbt_project import BUILD_ARGS, DBT_PROJECT_DIR, run_dbt
 from orchestration.generator import generate, persons_for_settlements
 from orchestration.loading import discover, load_file, load_files
 from orchestration.raw_schema import ensure_schemas
 from orchestration.sources import SOURCES
 
 OUTPUT = Path("bench-output")
+MONTH = "2024-01"
 
 
 def landing_for(settlements: int, months: int) -> Path:
@@ -44,6 +60,44 @@ def landing_for(settlements: int, months: int) -> Path:
         generate(root, start="2024-01", months=months + 1, persons=persons)
         print(f"generated {root} ({persons:,} persons) in {time.perf_counter() - started:.1f} s")
     return root
+
+
+def month_landing(settlements: int) -> Path:
+    """A landing directory with one generated month of about `settlements` settlements."""
+    root = OUTPUT / f"month-{settlements}"
+    if not (root / "settlement" / f"{MONTH}.csv").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, start=MONTH, months=1, persons=persons_for_settlements(settlements, 1))
+    return root
+
+
+def skewed_landing(root: Path, persons: int) -> Path:
+    """A copy of the one-month landing `root` (its files hard-linked) whose settlements carry
+    only `persons` person IDs, the month's first enrolled ones, as unevenly as placeholder IDs
+    do: the first (an "unknown patient" ID) carries half of the settlements, the others share
+    the rest. Each settlement's person is folded onto one of them by a hash of its ID, so a
+    person's settlements and reversals stay together."""
+    skewed = OUTPUT / f"{root.name}-skewed-{persons}"
+    settlement = Path("settlement") / f"{MONTH}.csv"
+    if (skewed / settlement).exists():
+        return skewed
+    shutil.rmtree(skewed, ignore_errors=True)
+    shutil.copytree(root, skewed, copy_function=os.link)
+    (skewed / settlement).unlink()
+    with (root / "enrollment" / f"{MONTH}.csv").open(encoding="utf-8", newline="") as enrollment:
+        placeholders = [row["person_id"] for row in islice(csv.DictReader(enrollment), persons)]
+    shares = list(accumulate([max(len(placeholders) - 1, 1)] + [1] * (len(placeholders) - 1)))
+    with (root / settlement).open(encoding="utf-8", newline="") as source, \
+            (skewed / settlement).open("w", encoding="utf-8", newline="") as target:
+        rows, out = csv.reader(source), csv.writer(target, lineterminator="\n")
+        header = next(rows)
+        out.writerow(header)
+        person = header.index("person_id")
+        for row in rows:
+            share = zlib.crc32(row[person].encode()) / 2**32 * shares[-1]
+            row[person] = placeholders[bisect_right(shares, share)]
+            out.writerow(row)
+    return skewed
 
 
 def fresh_database(name: str = "bench") -> str:
@@ -99,13 +153,43 @@ def dbt_build(url: str) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--settlements", type=int, default=1_000_000)
-    parser.add_argument("--months", type=int, default=12)
-    args = parser.parse_args()
+def node_seconds(model: str) -> float:
+    """Seconds of `model`'s node in the latest dbt build (its run_results.json)."""
+    results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())["results"]
+    return next(r["execution_time"] for r in results if r["unique_id"] == f"model.yibao.{model}")
 
-    root = landing_for(args.settlements, args.months)
+
+def month_run(root: Path) -> tuple[int, float, float, float]:
+    """Load every file of the one-month landing `root` into a fresh database and build it:
+    (settlements, seconds to load, seconds to build, seconds of suspicious_settlements' node)."""
+    url = fresh_database()
+    rows, _, load_seconds = load(url, root, [MONTH])
+    build_seconds = dbt_build(url)
+    return rows, load_seconds, build_seconds, node_seconds("suspicious_settlements")
+
+
+def skew_comparison(settlements: int, persons: int) -> None:
+    """Print the run of one month over realistic persons beside the same month over `persons` IDs."""
+    realistic = month_landing(settlements)
+    skewed = skewed_landing(realistic, persons)
+    runs = {"realistic persons": month_run(realistic), f"{persons} person IDs": month_run(skewed)}
+    with psycopg.connect(make_conninfo(warehouse.warehouse_url(), dbname="bench")) as conn:
+        stays, stay_persons, most = conn.execute("""
+            select sum(stays), count(*), max(stays)
+            from (select count(*) as stays from intermediate.int_stays_effective group by person_key) as persons
+        """).fetchone()
+    for label, (rows, load_seconds, build_seconds, rules) in runs.items():
+        print(f"one month of {rows:,} settlements, {label}: loaded in {load_seconds:.1f} s, built in "
+              f"{build_seconds:.1f} s (suspicious_settlements {rules:.1f} s) = {load_seconds + build_seconds:.1f} s")
+    (_, base_load, base_build, _), (_, skew_load, skew_build, _) = runs.values()
+    print(f"skewed month: {(skew_load + skew_build) / (base_load + base_build):.2f}× the realistic month's run "
+          f"(target at most 2×); its {stays:,} effective stays belong to {stay_persons} persons, "
+          f"{most:,} of them to one")
+
+
+def build_and_add_month(settlements: int, months: int) -> None:
+    """Load `months` months of about `settlements` settlements, build, add one more month."""
+    root = landing_for(settlements, months)
     all_months = discover(root).months
     first, added = all_months[:-1], all_months[-1:]
     url = fresh_database()
@@ -125,6 +209,23 @@ def main() -> None:
     print(f"dbt build: {build_seconds:.1f} s (full build, {len(first)} months)")
     print(f"one more month: {added_rows:,} settlements loaded in {added_load:.1f} s, built in "
           f"{added_build:.1f} s = {(added_load + added_build) / full:.0%} of the full load + build")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settlements", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--month-settlements", type=int, default=1_000_000,
+                        help="settlements of the month run over realistic and over few person IDs")
+    parser.add_argument("--skewed-persons", type=int, default=400,
+                        help="person IDs of the skewed month (0: no skewed month)")
+    parser.add_argument("--skewed-only", action="store_true", help="only the skewed month's comparison")
+    args = parser.parse_args()
+
+    if not args.skewed_only:
+        build_and_add_month(args.settlements, args.months)
+    if args.skewed_persons:
+        skew_comparison(args.month_settlements, args.skewed_persons)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dashboards.publish import publish
 from dashboards.server import running_superset, stop
 from dashboards.settings import ADMIN, HOST, admin_password_source
 from orchestration.pipeline import prepare_dagster
-from orchestration.warehouse import connect, table_exists, warehouse_url, yibao_home
+from orchestration.warehouse import connect, open_private, table_exists, warehouse_url, yibao_home
 
 DAGSTER_PORT = 3000
 
@@ -39,13 +39,12 @@ def _start_dagster() -> subprocess.Popen:
     """The Dagster UI on the same instance and code location as `yibao run`; log under
     $YIBAO_HOME/logs."""
     log = yibao_home() / "logs" / "dagster-webserver.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     webserver = Path(sys.executable).with_name("dagster-webserver")
     env = {**os.environ, "YIBAO_LANDING": os.environ.get("YIBAO_LANDING", str(yibao_home() / "landing"))}
-    with log.open("ab") as sink:
+    with open_private(log) as sink:
         return subprocess.Popen([str(webserver), "-m", "orchestration.definitions", "-h", HOST,
                                  "-p", str(DAGSTER_PORT)], env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, umask=0o077)
 
 
 def _marts_built() -> bool:

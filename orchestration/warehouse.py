@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -132,14 +133,70 @@ def secret_path(name: str) -> Path:
     return yibao_home() / "secrets" / name
 
 
+# Shorter secrets are refused, from the environment as from a file: a pseudonym key or a password
+# of a few characters can be guessed; the generated ones have 43.
+MIN_SECRET_LENGTH = 16
+
+
 def stored_secret(env_var: str, name: str) -> str:
     """`$env_var` when set, else a random value generated once into $YIBAO_HOME/secrets/<name>
-    (readable by its owner only)."""
-    if value := os.environ.get(env_var):
-        return value
+    (mode 0600 in a 0700 directory). An empty or short value is refused, never replaced: a
+    new pseudonym key would silently change every person_key."""
+    if (value := os.environ.get(env_var)) is not None:
+        return _checked_secret(value, f"${env_var}")
     path = secret_path(name)
+    private_dir(path.parent)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+        _create_secret_file(path, secrets.token_urlsafe(32))
+    path.chmod(0o600)
+    return _checked_secret(path.read_text().strip(), str(path))
+
+
+def _checked_secret(value: str, origin: str) -> str:
+    if not value:
+        raise ValueError(f"{origin} is empty: set it to a secret of at least {MIN_SECRET_LENGTH} characters")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{origin} is shorter than {MIN_SECRET_LENGTH} characters: choose a longer secret")
+    return value
+
+
+def _create_secret_file(path: Path, value: str) -> None:
+    """Write `value` to a temporary file beside `path`, on disk before it is linked to `path`: a
+    crash leaves no empty or partial secret, and of two processes creating it at once the first
+    link wins and both read the same value."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+        _fsync_dir(path.parent)
+    finally:
+        os.unlink(temporary)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner can enter (0700), created when missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def open_private(path: Path, mode: str = "ab"):
+    """Open a log or state file readable by its owner only (0600), in a 0700 directory."""
+    private_dir(path.parent)
+    f = open(path, mode, opener=lambda name, flags: os.open(name, flags, 0o600))
+    os.chmod(path, 0o600)
+    return f

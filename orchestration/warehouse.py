@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DATABASE = "yibao"
 
@@ -44,19 +44,48 @@ def warehouse_url() -> str:
     return os.environ.get("WAREHOUSE_URL") or embedded_url()
 
 
-@cache
 def embedded_url() -> str:
-    """Start (or reuse) the embedded server and return the URL of its `yibao` database."""
+    """The embedded server's `yibao` database as the pipeline role (never its superuser)."""
+    from orchestration.roles import PIPELINE_ROLE
+
+    return make_conninfo(embedded_admin_url(), user=PIPELINE_ROLE)
+
+
+@cache
+def embedded_admin_url() -> str:
+    """Start (or reuse) the embedded server, with its `yibao` database provisioned for the
+    pipeline role; the URL of that database as the server's superuser, which only provisions
+    databases (orchestration.roles.provision)."""
     import pgserver  # imported late: only the embedded default needs it
 
-    yibao_home().mkdir(parents=True, exist_ok=True)
+    from orchestration.roles import provision
+
+    # Its mode is not forced: run as root, pgserver opens the path to its data to the server's
+    # own system user. What is secret is in the subfolders, each 0700.
+    yibao_home().mkdir(mode=0o700, parents=True, exist_ok=True)
     server = pgserver.get_server(yibao_home() / "pgdata", cleanup_mode=None)
-    admin_url = server.get_uri()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         if not conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone():
             create_database(conn, DATABASE)
         _apply_settings(conn)
+    provision(server.get_uri(DATABASE))
     return server.get_uri(DATABASE)
+
+
+def prepare_database(admin_url: str, name: str, provisioned: bool) -> str:
+    """Create database `name` on the server of `admin_url` (a role that may create databases:
+    tests and benchmarks) and return the URL the pipeline uses for it. `provisioned` (the
+    embedded server, whose superuser `admin_url` is): owned by the pipeline role, which the URL
+    names; else `admin_url`'s own role on it."""
+    from orchestration.roles import PIPELINE_ROLE, provision
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        create_database(admin, name)
+    url = make_conninfo(admin_url, dbname=name)
+    if not provisioned:
+        return url
+    provision(url)
+    return make_conninfo(url, user=PIPELINE_ROLE)
 
 
 def _apply_settings(admin: psycopg.Connection) -> None:
@@ -91,7 +120,7 @@ def stop_embedded() -> None:
     server = pgserver.get_server(yibao_home() / "pgdata")
     server.cleanup_mode = "stop"
     server.cleanup()
-    embedded_url.cache_clear()
+    embedded_admin_url.cache_clear()
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:

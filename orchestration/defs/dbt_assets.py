@@ -6,6 +6,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import BUILD_ARGS, dbt_project
+from orchestration.resources import WarehouseResource
+from orchestration.roles import ensure_reader_roles
 from orchestration.warehouse import export_dbt_env
 
 
@@ -28,7 +30,11 @@ class DbtBuildConfig(dg.Config):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=YibaoTranslator())
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    """Build and test the staging, intermediate and mart models (`dbt build`, unit tests aside)."""
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+               config: DbtBuildConfig):
+    """Build and test the staging, intermediate and mart models (`dbt build`, unit tests aside).
+    The reader roles exist first: the marts' post-hooks grant them what they may read."""
+    with warehouse.connect() as conn:
+        ensure_reader_roles(conn)
     export_dbt_env()
     yield from dbt.cli([*BUILD_ARGS, *(["--full-refresh"] if config.full_refresh else [])], context=context).stream()

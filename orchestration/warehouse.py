@@ -146,16 +146,11 @@ def connection_parts(url: str | None = None) -> dict[str, str]:
 
 
 def export_dbt_env(url: str | None = None) -> dict[str, str]:
-    """Put the connection into the environment variables `dbt_project/profiles.yml` reads."""
+    """Put the connection into the environment variables `dbt_project/profiles.yml` reads (the
+    pseudonym key goes to dbt otherwise: orchestration.pseudonym)."""
     env = {f"YIBAO_PG_{key.upper()}": value for key, value in connection_parts(url).items()}
-    env["YIBAO_PSEUDONYM_KEY"] = pseudonym_key()
     os.environ.update(env)
     return env
-
-
-def pseudonym_key() -> str:
-    """Key of the person pseudonym: `$YIBAO_PSEUDONYM_KEY`, else generated once into YIBAO_HOME."""
-    return stored_secret("YIBAO_PSEUDONYM_KEY", "pseudonym_key")
 
 
 def secret_path(name: str) -> Path:

@@ -7,17 +7,21 @@ Dagster instance under `$YIBAO_HOME/dagster` so the UI lists it afterwards.
 from __future__ import annotations
 
 import os
-from contextlib import redirect_stdout
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.loading import discover
+from orchestration.loading import Landing, discover
 from orchestration.loading.landing import missing_reference
 from orchestration.quality.gx_context import import_in_background
 from orchestration.raw_schema import ensure_schemas
 from orchestration.warehouse import connect, open_private, private_dir, table_exists, yibao_home
 
+RUN_LOCK = "yibao.run"  # the key of the advisory lock held for a run (hashtext of it)
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -64,13 +68,40 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False) -> Outcome:
         return Outcome(False, [f"{landing.root}: missing reference file(s): {', '.join(missing)}"])
     os.environ["YIBAO_LANDING"] = str(landing.root)
     prepare_dagster()
-    import dagster as dg
-
     from orchestration.definitions import defs
 
     # The run's set-up leaves a core idle for seconds: importing GX there, rather than when the
     # checks' resource starts the run, keeps it from slowing the first loads down.
     import_in_background()
+    with exclusive_run():
+        return _materialize(defs, landing, full_refresh)
+
+
+@contextmanager
+def exclusive_run() -> Iterator[None]:
+    """Hold the warehouse's run lock for the block: a session-level advisory lock, so that a
+    second `yibao run` on the same warehouse waits, saying for which run, until the first one
+    ends (or dies: its session ends with it). Two runs loading at once could each take the
+    other's month for one already loaded, or load a month's fund flows twice."""
+    name = f"yibao run (pid {os.getpid()} on {socket.gethostname()})"
+    with connect(autocommit=True, application_name=name) as conn:
+        if not conn.execute("select pg_try_advisory_lock(hashtext(%s))", [RUN_LOCK]).fetchone()[0]:
+            holder = conn.execute(
+                """select string_agg(format('%s, started %s', a.application_name,
+                                            to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS')), '; ')
+                   from pg_stat_activity a join pg_locks l on l.pid = a.pid
+                   where l.locktype = 'advisory' and l.granted and a.application_name like 'yibao run %'""",
+            ).fetchone()[0]
+            print(f"yibao: another run is using this warehouse ({holder or 'just ended'}); waiting for it to end",
+                  file=sys.stderr, flush=True)
+            conn.execute("select pg_advisory_lock(hashtext(%s))", [RUN_LOCK])
+        yield
+
+
+def _materialize(defs, landing: Landing, full_refresh: bool) -> Outcome:
+    """Run the job `load_and_build` in process over the landing's months; the outcome."""
+    import dagster as dg
+
     with connect() as conn:
         ensure_schemas(conn)
         conn.commit()

@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     serve = commands.add_parser("serve", help="serve the dashboards (Superset, 127.0.0.1:8088) and the Dagster UI "
-                                              "(127.0.0.1:3000) until stopped")
+                                              "(127.0.0.1:3000, read-only) until stopped")
+    serve.add_argument("--dagster-writable", action="store_true",
+                       help="let the Dagster UI launch runs and turn sensors on (it has no login: "
+                            "whoever reaches it could)")
     serve.set_defaults(handler=_serve)
     return parser
 
@@ -64,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from orchestration.serving import serve
 
-    return serve()
+    return serve(dagster_writable=args.dagster_writable)
 
 
 if __name__ == "__main__":

@@ -19,15 +19,24 @@ load_and_build = dg.define_asset_job(
                 "every dbt model.",
 )
 
+
+
+def fixed(resource: dg.ConfigurableResource) -> dg.ResourceDefinition:
+    """`resource` as it is, whatever a run's config says: the Dagster UI's Launchpad can
+    otherwise override a resource's fields when it launches a run (the warehouse it writes to,
+    the dbt executable it starts, the directory it loads)."""
+    return dg.ResourceDefinition.hardcoded_resource(resource)
+
+
 defs = dg.Definitions(
     assets=[*raw_assets, dbt_models],
     asset_checks=quality_checks,
     jobs=[load_and_build],
     sensors=[landing_sensor],
     resources={
-        "warehouse": WarehouseResource(),
-        "landing": LandingResource(path=dg.EnvVar("YIBAO_LANDING")),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-        "great_expectations": GreatExpectationsResource(),
+        "warehouse": fixed(WarehouseResource()),
+        "landing": fixed(LandingResource()),
+        "dbt": fixed(DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)),
+        "great_expectations": GreatExpectationsResource(),  # nothing to configure
     },
 )

@@ -1,5 +1,8 @@
 """`yibao serve`: Superset with the dashboards on 127.0.0.1:8088 and the Dagster UI on
-127.0.0.1:3000, until Ctrl-C or SIGTERM stops both."""
+127.0.0.1:3000, until Ctrl-C or SIGTERM stops both.
+
+The Dagster UI has no login: it is served read-only (it shows runs, assets and checks, but
+launches, re-executes, terminates and turns on nothing) unless the operator asks otherwise."""
 
 from __future__ import annotations
 
@@ -19,14 +22,14 @@ from orchestration.warehouse import connect, open_private, table_exists, warehou
 DAGSTER_PORT = 3000
 
 
-def serve() -> int:
+def serve(dagster_writable: bool = False) -> int:
     prepare_dagster()
     signal.signal(signal.SIGTERM, _interrupt)
-    dagster = _start_dagster()
+    dagster = start_dagster(DAGSTER_PORT, writable=dagster_writable)
     try:
         with running_superset() as superset:
             publish(superset.url, warehouse_url())
-            _print_addresses(superset.url, marts_built=_marts_built())
+            _print_addresses(superset.url, marts_built=_marts_built(), dagster_writable=dagster_writable)
             return _wait({"Superset": superset.process, "the Dagster UI": dagster})
     except KeyboardInterrupt:
         print("\nstopping")
@@ -35,16 +38,17 @@ def serve() -> int:
         stop(dagster)
 
 
-def _start_dagster() -> subprocess.Popen:
-    """The Dagster UI on the same instance and code location as `yibao run`; log under
-    $YIBAO_HOME/logs."""
+def start_dagster(port: int, writable: bool = False) -> subprocess.Popen:
+    """The Dagster UI on the same instance and code location as `yibao run`, read-only unless
+    `writable`; log under $YIBAO_HOME/logs."""
     log = yibao_home() / "logs" / "dagster-webserver.log"
     webserver = Path(sys.executable).with_name("dagster-webserver")
     env = {**os.environ, "YIBAO_LANDING": os.environ.get("YIBAO_LANDING", str(yibao_home() / "landing"))}
+    command = [str(webserver), "-m", "orchestration.definitions", "-h", HOST, "-p", str(port),
+               *([] if writable else ["--read-only"])]
     with open_private(log) as sink:
-        return subprocess.Popen([str(webserver), "-m", "orchestration.definitions", "-h", HOST,
-                                 "-p", str(DAGSTER_PORT)], env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                start_new_session=True, umask=0o077)
+        return subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                                umask=0o077)
 
 
 def _marts_built() -> bool:
@@ -52,9 +56,10 @@ def _marts_built() -> bool:
         return table_exists(conn, "marts.fund_balance_monthly")
 
 
-def _print_addresses(superset_url: str, marts_built: bool) -> None:
+def _print_addresses(superset_url: str, marts_built: bool, dagster_writable: bool = False) -> None:
     print(f"Superset dashboards: {superset_url}/dashboard/list/  (log in as {ADMIN}, {admin_password_source()})")
-    print(f"Dagster UI:          http://{HOST}:{DAGSTER_PORT}  (no login)")
+    access = "no login: whoever reaches it can launch runs" if dagster_writable else "read-only, no login"
+    print(f"Dagster UI:          http://{HOST}:{DAGSTER_PORT}  ({access})")
     if not marts_built:
         print("The marts are not built yet: run `yibao run --landing DIR`, then reload the dashboards.")
     print("Press Ctrl-C to stop.", flush=True)

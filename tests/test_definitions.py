@@ -33,6 +33,16 @@ def test_raw_assets_feed_the_dbt_models(defs):
     assert graph.get(dg.AssetKey(["raw", "settlement"])).partitions_def is not None
 
 
+def test_a_launch_cannot_reconfigure_the_resources(defs):
+    """The Launchpad offers a run's config for each configurable resource: none for the
+    warehouse (where the run writes), the landing directory (what it loads) or dbt (which
+    program it starts)."""
+    resources = defs.resolve_job_def("load_and_build").run_config_schema.config_type.fields["resources"]
+    for key in ("warehouse", "landing", "dbt"):
+        config = resources.config_type.fields[key].config_type.fields["config"].config_type
+        assert not getattr(config, "fields", None), f"{key}: {sorted(config.fields)}"
+
+
 def test_landing_sensor_requests_a_run_only_when_files_change(defs, tmp_path):
     write_reference(tmp_path)
     write_csv(tmp_path / "settlement" / "2024-01.csv", "settlement", [settlement("S1")])

@@ -27,12 +27,12 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def run_dbt(*args: str, **run_options) -> subprocess.CompletedProcess:
+def run_dbt(*args: str, env: dict[str, str] | None = None, **run_options) -> subprocess.CompletedProcess:
     """The virtualenv's dbt with `args`, on this project and its profile (`subprocess.run`
-    options as given); the connection comes from the environment (warehouse.export_dbt_env),
-    the pseudonym key's padded keys are added to it."""
+    options as given); the connection comes from the environment (`env`, else this process's:
+    warehouse.export_dbt_env), to which the pseudonym key's padded keys are added."""
     return subprocess.run([DBT_EXECUTABLE, *args, "--profiles-dir", str(DBT_PROJECT_DIR)],
-                          cwd=DBT_PROJECT_DIR, env={**os.environ, **dbt_environment()}, **run_options)
+                          cwd=DBT_PROJECT_DIR, env={**(env or os.environ), **dbt_environment()}, **run_options)
 
 
 def remove_stale_artifacts() -> None:

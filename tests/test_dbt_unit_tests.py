@@ -12,14 +12,12 @@ import os
 from unittest.mock import patch
 
 from orchestration.dbt_project import run_dbt
-from orchestration.roles import ensure_reader_roles
 from orchestration.warehouse import export_dbt_env
 
 UNIT_TEST_KEY = "unit-test-pseudonym-key"
 
 
 def test_every_dbt_unit_test_passes(db, warehouse_url, tmp_path):
-    ensure_reader_roles(db)  # the marts' post-hooks grant the county roles, as a pipeline run does first
     with patch.dict(os.environ, {"YIBAO_PSEUDONYM_KEY": UNIT_TEST_KEY}):  # the key of the expected person_key
         export_dbt_env(warehouse_url)
         built = run_dbt("run", "--empty", "--target-path", str(tmp_path), capture_output=True, text=True)

@@ -34,7 +34,7 @@
 
 {% macro county_condition(scope) -%}
     {%- if scope == 'county_code' -%}
-        county_code = (select security.role_county())
+        county_code = security.role_county()
     {%- elif scope == 'institution_code' -%}
         institution_code in (select security.county_institution_codes())
     {%- else -%}
@@ -43,13 +43,20 @@
 {%- endmacro %}
 
 {#-
-    On run start: the functions the county policies call (each once per query, as an init plan).
+    On run start: the county group (when no pipeline run has made it yet) and the functions the
+    county policies call. (role_county() is called per row: Citus refuses sub-queries in the
+    policies of a distributed or reference table, and the county-scoped marts are small.)
     The policies name no other table: dbt replaces a table by dropping the old one with cascade,
     which would drop a policy that named it; a function's body is not tracked, so the policies
     survive dim_institutions' rebuild. (PL/pgSQL: its body is checked only when first called, so
     the function can be created before the marts exist.)
 -#}
 {% macro county_access_functions() -%}
+    do $$ begin  -- orchestration/roles.py makes it too; here for a dbt run of its own (tests, benchmarks)
+        if not exists (select from pg_roles where rolname = 'yibao_county') then
+            create role yibao_county nologin;
+        end if;
+    end $$;
     create schema if not exists security;
     create or replace function security.role_county() returns text
         language sql stable parallel safe set search_path = pg_catalog as

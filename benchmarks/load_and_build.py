@@ -101,12 +101,13 @@ def skewed_landing(root: Path, persons: int) -> Path:
 
 
 def fresh_database(name: str = "bench") -> str:
-    """The URL of database `name` on the warehouse server, dropped and created anew."""
-    server = warehouse.warehouse_url()
+    """The URL of database `name` on the warehouse server, dropped and created anew (on the
+    embedded server, owned by the pipeline role, as the warehouse is)."""
+    external = os.environ.get("WAREHOUSE_URL")
+    server = external or warehouse.embedded_admin_url()
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"drop database if exists {name} with (force)")
-        warehouse.create_database(conn, name)
-    return make_conninfo(server, dbname=name)
+    return warehouse.prepare_database(server, name, provisioned=not external)
 
 
 def copy_ceiling(url: str, path: Path) -> float:

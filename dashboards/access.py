@@ -7,7 +7,9 @@
   PostgreSQL role, so SQL Lab reaches the marts and nothing with personal data.
 - 縣區 <code> <name>, one per county: opens dashboards, but only datasets that have a
   `county_code` column, each filtered by a row-level security rule `county_code = '<code>'`.
-  Charts on prefecture-wide datasets (the fund balance) stay closed to county users.
+  Charts on prefecture-wide datasets (the fund balance) stay closed to county users. Their
+  queries run as the county's PostgreSQL role (superset_config.DB_CONNECTION_MUTATOR), whose
+  own row-level security holds the county filter whatever SQL expression a chart sends.
 
 Roles and rules are not part of Superset's bundles; they are set through the REST API, matched
 by name, on every start: running it again leaves the same state.
@@ -16,6 +18,7 @@ by name, on every start: running it again leaves the same state.
 from __future__ import annotations
 
 from dashboards.client import SupersetClient
+from dashboards.counties import superset_role
 
 LEADERSHIP, WORKING_GROUP, ANALYSTS = "領導", "工作組", "分析員"
 COUNTY_COLUMN = "county_code"
@@ -28,10 +31,6 @@ _VIEW_STATE = {"DashboardFilterStateRestApi", "DashboardPermalinkRestApi", "Expl
                "ExplorePermalinkRestApi", "CurrentUserRestApi"}
 
 Permission = tuple[str, str]  # (permission name, view menu name)
-
-
-def county_role(code: str, name: str) -> str:
-    return f"縣區 {code} {name}"
 
 
 def ensure_access(client: SupersetClient, database: str, counties: list[tuple[str, str]]) -> None:
@@ -51,7 +50,7 @@ def ensure_access(client: SupersetClient, database: str, counties: list[tuple[st
     _set_role(client, roles, ids, ANALYSTS, gamma | sql_lab | warehouse)
     rules = {rule["name"]: rule["id"] for rule in client.every("/api/v1/rowlevelsecurity/", ("id", "name"))}
     for code, name in counties:
-        role_id = _set_role(client, roles, ids, county_role(code, name), viewing | county_data)
+        role_id = _set_role(client, roles, ids, superset_role(code, name), viewing | county_data)
         if county_datasets:
             _set_rule(client, rules, {
                 "name": f"{COUNTY_COLUMN} {code}", "filter_type": "Regular", "group_key": COUNTY_COLUMN,

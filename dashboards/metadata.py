@@ -22,7 +22,7 @@ def installed_version() -> str:
 def superset(*args: str, env: dict[str, str] | None = None) -> str:
     """Run a `superset` command of Superset's virtualenv; its output, or an error with it."""
     done = subprocess.run([executable("superset"), *args], env={**superset_env(), **(env or {})},
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, umask=0o077)
     if done.returncode != 0:
         raise RuntimeError(f"superset {args[0]} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
     return done.stdout
@@ -31,6 +31,8 @@ def superset(*args: str, env: dict[str, str] | None = None) -> str:
 def prepare_metadata(admin_password: str) -> None:
     """Bring the metadata store to the installed version's schema, roles and permissions, with
     the admin user; a no-op when that was done before for this version and store."""
+    for store in superset_home().glob("superset.db*"):  # a store made before its processes' umask 077
+        store.chmod(0o600)
     stamp = superset_home() / "metadata.stamp"
     state = f"apache-superset {installed_version()}\n{superset_env().get('SUPERSET_METADATA_URL', 'sqlite')}\n"
     if stamp.exists() and stamp.read_text() == state and _store_exists():

@@ -1,9 +1,8 @@
-"""The read-only PostgreSQL role that Superset and analysts connect as.
+"""The PostgreSQL roles that Superset and analysts connect as, and their connection URLs.
 
-It can read the marts and nothing else: raw, staging, quarantine, quality and audit hold
-personal data or row-level source data (信息保密制度, DOMAIN.md requirement 10). Its grants
-cover tables that dbt creates later (default privileges of the role that runs dbt), so a
-rebuild does not lock Superset out.
+`yibao_reader` reads the marts and nothing else; each county's role reads only its county's rows
+of the marts the county dashboards show (orchestration.roles says what each may do). They share
+the reader's password.
 """
 
 from __future__ import annotations
@@ -11,37 +10,19 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 import psycopg
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from orchestration.warehouse import stored_secret
-
-READER = "yibao_reader"
-SCHEMA = "marts"
+from dashboards.counties import database_role
+from orchestration.roles import COUNTY_GROUP, READER, ensure_reader_roles, ensure_role, reader_password
 
 
-def reader_password() -> str:
-    return stored_secret("YIBAO_READER_PASSWORD", "reader_password")
-
-
-def ensure_reader(conn: psycopg.Connection) -> None:
-    """Create or update the role and its grants on the connection's database (idempotent).
-    Run as the warehouse's owner: the one whose tables dbt creates."""
-    role = sql.Identifier(READER)
+def ensure_readers(conn: psycopg.Connection, county_codes: list[str]) -> None:
+    """Create or update the reader roles and a login role for each county (idempotent). Run as
+    the warehouse's owner: the one whose tables dbt creates."""
+    ensure_reader_roles(conn)
     with conn.transaction():
-        exists = conn.execute("select 1 from pg_roles where rolname = %s", [READER]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("create role {} login").format(role))
-        conn.execute(sql.SQL("alter role {} with login nosuperuser nocreatedb nocreaterole password {}")
-                     .format(role, sql.Literal(reader_password())))
-        conn.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(role))
-        database = conn.execute("select current_database()").fetchone()[0]
-        conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(database), role))
-        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(SCHEMA)))
-        conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(SCHEMA), role))
-        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(sql.Identifier(SCHEMA), role))
-        conn.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}")
-                     .format(sql.Identifier(SCHEMA), role))
+        for code in county_codes:
+            ensure_role(conn, database_role(code), password=reader_password(), member_of=COUNTY_GROUP)
 
 
 def reader_url(warehouse_url: str) -> str:

@@ -17,7 +17,7 @@ import requests
 
 from dashboards.metadata import prepare_metadata
 from dashboards.settings import HOST, PORT, admin_password, executable, superset_env
-from orchestration.warehouse import yibao_home
+from orchestration.warehouse import open_private, yibao_home
 
 
 @dataclass
@@ -44,12 +44,11 @@ def running_superset(port: int = PORT) -> Iterator[Running]:
 def start_superset(port: int, log: Path) -> subprocess.Popen:
     """Start the server in the background, its output going to `log`. Two worker processes
     with threads: a dashboard asks for all its charts at once."""
-    log.parent.mkdir(parents=True, exist_ok=True)
     command = [executable("gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "8",
                "--timeout", "120", "--graceful-timeout", "5", "--bind", f"{HOST}:{port}", "superset.app:create_app()"]
-    with log.open("ab") as sink:
+    with open_private(log) as sink:
         return subprocess.Popen(command, env=superset_env(), stdout=sink, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, umask=0o077)
 
 
 def wait_until_up(base_url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:

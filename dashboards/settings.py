@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from orchestration.warehouse import secret_path, stored_secret, yibao_home
+from orchestration.warehouse import private_dir, secret_path, stored_secret, yibao_home
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-superset"
@@ -31,10 +31,12 @@ def admin_password() -> str:
 
 
 def admin_password_source() -> str:
-    """How to tell the user where the admin password is, without echoing one they chose."""
+    """Where the admin password is kept, never the password (a terminal's scrollback and a
+    service's journal outlive it)."""
     if os.environ.get("SUPERSET_ADMIN_PASSWORD"):
         return "the password in $SUPERSET_ADMIN_PASSWORD"
-    return f"password {admin_password()} (kept in {secret_path('superset_admin_password')})"
+    admin_password()  # generated now when it is the first start
+    return f"the password in {secret_path('superset_admin_password')}"
 
 
 def executable(name: str) -> str:
@@ -47,7 +49,7 @@ def executable(name: str) -> str:
 
 def superset_env() -> dict[str, str]:
     """The environment of every Superset process: its config file, home and secret key."""
-    superset_home().mkdir(parents=True, exist_ok=True)
+    private_dir(superset_home())
     return {
         **os.environ,
         "SUPERSET_CONFIG_PATH": str(CONFIG),

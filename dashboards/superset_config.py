@@ -5,6 +5,11 @@ under $YIBAO_HOME/secrets unless given, into the environment of every Superset p
 """
 
 import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for dashboards.counties
+from dashboards.counties import county_of_superset_role, database_role  # noqa: E402
 
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
 
@@ -34,3 +39,21 @@ TALISMAN_CONFIG = {
     "force_https": False,
     "session_cookie_secure": False,
 }
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    """A county user's queries run as the county's PostgreSQL role, not as `yibao_reader`.
+
+    Superset's row-level security only adds a WHERE clause, and a chart may send custom SQL
+    expressions (Superset 6.1 cannot forbid them to a role; it refuses only sub-queries). The
+    county role's own row-level security in PostgreSQL limits every row it reads, whatever the
+    expression; the role shares the reader's password. A user with the roles of two counties is
+    refused rather than given either.
+    """
+    user = security_manager.find_user(username=username) if username else None
+    counties = {code for role in (user.roles if user else []) if (code := county_of_superset_role(role.name))}
+    if len(counties) > 1:
+        raise PermissionError(f"user {username} has the roles of several counties: give each user one")
+    if counties:
+        uri = uri.set(username=database_role(counties.pop()))
+    return uri, params

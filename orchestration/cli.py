@@ -42,7 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     bulletin.set_defaults(handler=_bulletin)
 
     serve = commands.add_parser("serve", help="serve the dashboards (Superset, 127.0.0.1:8088) and the Dagster UI "
-                                              "(127.0.0.1:3000) until stopped")
+                                              "(127.0.0.1:3000, read-only) until stopped")
+    serve.add_argument("--dagster-writable", action="store_true",
+                       help="let the Dagster UI launch runs and turn sensors on (it has no login: "
+                            "whoever reaches it could)")
     serve.set_defaults(handler=_serve)
     return parser
 
@@ -80,7 +83,7 @@ def _bulletin(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from orchestration.serving import serve
 
-    return serve()
+    return serve(dagster_writable=args.dagster_writable)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.loading import discover
+from orchestration.loading import Landing, discover
 from orchestration.loading.landing import missing_reference
 from orchestration.raw_schema import ensure_schemas
-from orchestration.warehouse import connect, table_exists, yibao_home
+from orchestration.run_lock import exclusive_run
+from orchestration.warehouse import connect, open_private, private_dir, table_exists, yibao_home
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # failures are reported from the result
@@ -84,8 +85,7 @@ def prepare_dagster() -> None:
     """A persistent Dagster instance under YIBAO_HOME and a parsed dbt manifest."""
     from orchestration.dbt_project import ensure_manifest
 
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(yibao_home() / "dagster")))
-    home.mkdir(parents=True, exist_ok=True)
+    home = private_dir(Path(os.environ.setdefault("DAGSTER_HOME", str(yibao_home() / "dagster"))))
     (home / "dagster.yaml").touch()
     ensure_manifest()
 
@@ -99,9 +99,16 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool =
         return Outcome(False, [f"{landing.root}: missing reference file(s): {', '.join(missing)}"])
     os.environ["YIBAO_LANDING"] = str(landing.root)
     prepare_dagster()
-    import dagster as dg
-
     from orchestration.definitions import defs
+
+    with exclusive_run():
+        return _materialize(defs, landing, full_refresh, bulletin)
+
+
+def _materialize(defs, landing: Landing, full_refresh: bool, bulletin: bool) -> Outcome:
+    """Run the job `load_and_build` in process over the landing's months, then, with `bulletin`,
+    the bulletin; the outcome."""
+    import dagster as dg
 
     with connect() as conn:
         ensure_schemas(conn)
@@ -117,9 +124,8 @@ def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool =
         selection = [key for key in job.asset_layer.executable_asset_keys
                      if not defs.resolve_assets_def(key).partitions_def]
     log = yibao_home() / "logs" / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     # dagster-dbt echoes every dbt event to stdout: keep it in a log file, not in the summary.
-    with dg.DagsterInstance.get() as instance, log.open("w") as sink, redirect_stdout(sink):
+    with dg.DagsterInstance.get() as instance, open_private(log, "w") as sink, redirect_stdout(sink):
         run_config = {**QUIET, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
                                         run_config=run_config, raise_on_error=False)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from functools import cache
 from pathlib import Path
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DATABASE = "yibao"
 
@@ -43,19 +44,48 @@ def warehouse_url() -> str:
     return os.environ.get("WAREHOUSE_URL") or embedded_url()
 
 
-@cache
 def embedded_url() -> str:
-    """Start (or reuse) the embedded server and return the URL of its `yibao` database."""
+    """The embedded server's `yibao` database as the pipeline role (never its superuser)."""
+    from orchestration.roles import PIPELINE_ROLE
+
+    return make_conninfo(embedded_admin_url(), user=PIPELINE_ROLE)
+
+
+@cache
+def embedded_admin_url() -> str:
+    """Start (or reuse) the embedded server, with its `yibao` database provisioned for the
+    pipeline role; the URL of that database as the server's superuser, which only provisions
+    databases (orchestration.roles.provision)."""
     import pgserver  # imported late: only the embedded default needs it
 
-    yibao_home().mkdir(parents=True, exist_ok=True)
+    from orchestration.roles import provision
+
+    # Its mode is not forced: run as root, pgserver opens the path to its data to the server's
+    # own system user. What is secret is in the subfolders, each 0700.
+    yibao_home().mkdir(mode=0o700, parents=True, exist_ok=True)
     server = pgserver.get_server(yibao_home() / "pgdata", cleanup_mode=None)
-    admin_url = server.get_uri()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         if not conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone():
             create_database(conn, DATABASE)
         _apply_settings(conn)
+    provision(server.get_uri(DATABASE))
     return server.get_uri(DATABASE)
+
+
+def prepare_database(admin_url: str, name: str, provisioned: bool) -> str:
+    """Create database `name` on the server of `admin_url` (a role that may create databases:
+    tests and benchmarks) and return the URL the pipeline uses for it. `provisioned` (the
+    embedded server, whose superuser `admin_url` is): owned by the pipeline role, which the URL
+    names; else `admin_url`'s own role on it."""
+    from orchestration.roles import PIPELINE_ROLE, provision
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        create_database(admin, name)
+    url = make_conninfo(admin_url, dbname=name)
+    if not provisioned:
+        return url
+    provision(url)
+    return make_conninfo(url, user=PIPELINE_ROLE)
 
 
 def _apply_settings(admin: psycopg.Connection) -> None:
@@ -90,7 +120,7 @@ def stop_embedded() -> None:
     server = pgserver.get_server(yibao_home() / "pgdata")
     server.cleanup_mode = "stop"
     server.cleanup()
-    embedded_url.cache_clear()
+    embedded_admin_url.cache_clear()
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
@@ -116,30 +146,81 @@ def connection_parts(url: str | None = None) -> dict[str, str]:
 
 
 def export_dbt_env(url: str | None = None) -> dict[str, str]:
-    """Put the connection into the environment variables `dbt_project/profiles.yml` reads."""
+    """Put the connection into the environment variables `dbt_project/profiles.yml` reads (the
+    pseudonym key goes to dbt otherwise: orchestration.pseudonym)."""
     env = {f"YIBAO_PG_{key.upper()}": value for key, value in connection_parts(url).items()}
-    env["YIBAO_PSEUDONYM_KEY"] = pseudonym_key()
     os.environ.update(env)
     return env
-
-
-def pseudonym_key() -> str:
-    """Key of the person pseudonym: `$YIBAO_PSEUDONYM_KEY`, else generated once into YIBAO_HOME."""
-    return stored_secret("YIBAO_PSEUDONYM_KEY", "pseudonym_key")
 
 
 def secret_path(name: str) -> Path:
     return yibao_home() / "secrets" / name
 
 
+# Shorter secrets are refused, from the environment as from a file: a pseudonym key or a password
+# of a few characters can be guessed; the generated ones have 43.
+MIN_SECRET_LENGTH = 16
+
+
 def stored_secret(env_var: str, name: str) -> str:
     """`$env_var` when set, else a random value generated once into $YIBAO_HOME/secrets/<name>
-    (readable by its owner only)."""
-    if value := os.environ.get(env_var):
-        return value
+    (mode 0600 in a 0700 directory). An empty or short value is refused, never replaced: a
+    new pseudonym key would silently change every person_key."""
+    if (value := os.environ.get(env_var)) is not None:
+        return _checked_secret(value, f"${env_var}")
     path = secret_path(name)
+    private_dir(path.parent)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+        _create_secret_file(path, secrets.token_urlsafe(32))
+    path.chmod(0o600)
+    return _checked_secret(path.read_text().strip(), str(path))
+
+
+def _checked_secret(value: str, origin: str) -> str:
+    if not value:
+        raise ValueError(f"{origin} is empty: set it to a secret of at least {MIN_SECRET_LENGTH} characters")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{origin} is shorter than {MIN_SECRET_LENGTH} characters: choose a longer secret")
+    return value
+
+
+def _create_secret_file(path: Path, value: str) -> None:
+    """Write `value` to a temporary file beside `path`, on disk before it is linked to `path`: a
+    crash leaves no empty or partial secret, and of two processes creating it at once the first
+    link wins and both read the same value."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+        _fsync_dir(path.parent)
+    finally:
+        os.unlink(temporary)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner can enter (0700), created when missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def open_private(path: Path, mode: str = "ab"):
+    """Open a log or state file readable by its owner only (0600), in a 0700 directory."""
+    private_dir(path.parent)
+    f = open(path, mode, opener=lambda name, flags: os.open(name, flags, 0o600))
+    os.chmod(path, 0o600)
+    return f

@@ -2,7 +2,9 @@
 
 Each test that needs a warehouse gets its own database on that server, and `WAREHOUSE_URL`
 points at it for the code under test, so tests never see each other's data nor the
-developer's `.yibao`.
+developer's `.yibao`. On the embedded server the databases are provisioned as `yibao run`'s
+is, and the code under test connects as the pipeline role, not as a superuser; on the caller's
+server, as the caller's role.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 SUMMARIES = pytest.StashKey[list[str]]()
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 ROOT = Path(__file__).resolve().parent.parent
+CALLERS_SERVER = os.environ.get("WAREHOUSE_URL")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,25 +40,22 @@ def isolated_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server_url(isolated_home) -> str:
-    """A URL of the test server: the caller's WAREHOUSE_URL, else the embedded server, which
-    is stopped after the session."""
+    """A URL of the test server that may create databases: the caller's WAREHOUSE_URL, else the
+    embedded server's superuser (the server is stopped after the session)."""
     from orchestration import warehouse
 
-    if url := os.environ.get("WAREHOUSE_URL"):
-        yield url
+    if CALLERS_SERVER:
+        yield CALLERS_SERVER
         return
-    yield warehouse.embedded_url()
+    yield warehouse.embedded_admin_url()
     warehouse.stop_embedded()
 
 
 def create_database(server_url: str) -> str:
-    """A new, empty database on the test server; returns its URL."""
-    from orchestration.warehouse import create_database as create
+    """A new, empty database on the test server; returns the URL the pipeline uses for it."""
+    from orchestration.warehouse import prepare_database
 
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        create(admin, name)
-    return make_conninfo(server_url, dbname=name)
+    return prepare_database(server_url, f"test_{uuid.uuid4().hex[:12]}", provisioned=not CALLERS_SERVER)
 
 
 def drop_database(server_url: str, url: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -21,14 +22,16 @@ import pytest
 import requests
 import yaml
 from playwright.sync_api import Page, Request, sync_playwright
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dashboards.access import ANALYSTS, COUNTY_COLUMN, LEADERSHIP
 from dashboards.client import SupersetClient
+from dashboards.counties import database_role
 from dashboards.publish import admin_client, publish
 from dashboards.reader import READER, reader_url
 from dashboards.server import free_port, running_superset
-from dashboards.settings import ASSETS
+from dashboards.settings import ASSETS, superset_home
+from orchestration.warehouse import yibao_home
 from orchestration.generator import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +71,17 @@ FIGURES = figures_to_check()
 
 @pytest.fixture(scope="module")
 def warehouse(built_warehouse, server_url, tmp_path_factory) -> str:
-    """A warehouse built by the pipeline from a small generated landing; its URL."""
+    """A warehouse built by the pipeline from a small generated landing; the pipeline's URL."""
     landing = tmp_path_factory.mktemp("dashboards") / "landing"
     generate(landing, seed=7, start="2024-11", months=8, persons=2000)
     conn = built_warehouse(landing)
-    return make_conninfo(server_url, dbname=conn.info.dbname)
+    return make_conninfo(server_url, dbname=conn.info.dbname, user=conn.info.user)
+
+
+@pytest.fixture(scope="module")
+def admin_of(warehouse, server_url) -> str:
+    """The test server's superuser (or the caller's role) on the built warehouse."""
+    return make_conninfo(server_url, dbname=conninfo_to_dict(warehouse)["dbname"])
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +269,79 @@ def test_a_county_user_sees_only_its_county(admin, superset, users):
         _chart_data(county_user, datasets["fund_balance_monthly"], ["fund_code"])
 
 
+# The review's exploit (issue 20, item 1): a custom SQL column whose function runs SQL given as
+# text, reading what the county filter excludes: every county's code, the prefecture's balances.
+LEAKS = {
+    "institution_ranking": ("(ts_stat('select to_tsvector(''simple'', string_agg(distinct county_code, '' '')) "
+                            "from marts.institution_ranking_half_year')).word"),
+    "fund_balances": ("(ts_stat('select to_tsvector(''simple'', string_agg(round(closing_balance)::text, '' '')) "
+                      "from marts.fund_balance_monthly')).word"),
+}
+
+
+def test_a_county_user_cannot_read_other_counties_through_a_custom_sql_expression(admin, superset, users,
+                                                                                      admin_of):
+    county_user = SupersetClient(superset, "county", PASSWORD)
+    own = users["county"].split()[1]
+    ranking = _dataset_id(admin, "institution_ranking")
+    with psycopg.connect(admin_of) as conn:
+        counties = {row[0] for row in conn.execute("select county_code from marts.dim_counties")}
+        balances = {row[0] for row in conn.execute("select round(closing_balance)::text from marts.fund_balance_monthly")}
+    assert len(counties) > 1 and balances
+    for name, expression in LEAKS.items():
+        words = _leaked(county_user, ranking, expression)
+        assert words <= {own} and not words & balances, name
+
+
+def test_the_county_filter_holds_even_where_such_a_function_is_executable(admin, superset, users, admin_of):
+    """Defence in depth, for a server where ts_stat was not revoked: a county user's queries run
+    as the county's PostgreSQL role, whose row-level security applies inside ts_stat's query too."""
+    county_user = SupersetClient(superset, "county", PASSWORD)
+    own = users["county"].split()[1]
+    ranking = _dataset_id(admin, "institution_ranking")
+    with psycopg.connect(admin_of, autocommit=True) as conn:
+        conn.execute(f"grant execute on function ts_stat(text) to {database_role(own)}")
+        try:
+            assert _leaked(county_user, ranking, LEAKS["institution_ranking"]) == {own}
+            with pytest.raises(requests.HTTPError, match="permission denied for table fund_balance_monthly"):
+                _raw(county_user, ranking, LEAKS["fund_balances"])
+        finally:
+            conn.execute(f"revoke execute on function ts_stat(text) from {database_role(own)}")
+
+
+def test_a_county_role_reads_only_its_county_in_postgresql(warehouse, admin_of, users):
+    own = users["county"].split()[1]
+    with psycopg.connect(admin_of) as conn:
+        granted = conn.execute("""select c.relname, bool_or(a.attname = 'county_code')
+                                  from pg_class c join pg_attribute a on a.attrelid = c.oid
+                                  where c.relnamespace = 'marts'::regnamespace and c.relkind = 'r'
+                                    and has_any_column_privilege('yibao_county', c.oid, 'select')
+                                    and a.attname in ('county_code', 'institution_code')
+                                  group by c.relname""").fetchall()
+        institutions = dict(conn.execute("select institution_code, county_code from marts.dim_institutions").fetchall())
+    assert {"institution_ranking_half_year", "dim_institutions", "suspicious_settlements"} <= dict(granted).keys()
+    with psycopg.connect(make_conninfo(warehouse, user=database_role(own))) as county:
+        for table, has_county_code in granted:
+            if has_county_code:
+                seen = {row[0] for row in county.execute(f"select distinct county_code from marts.{table}")}
+            else:
+                seen = {institutions[row[0]] for row in
+                        county.execute(f"select distinct institution_code from marts.{table}")}
+            assert seen <= {own}, table
+        assert county.execute("select count(*) from marts.institution_ranking_half_year").fetchone()[0] > 0
+        for denied in ("select * from marts.fund_balance_monthly", "select * from marts.fct_settlements",
+                       "select person_key from marts.suspicious_settlements", "select * from raw.settlement"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                county.execute(denied)
+            county.rollback()
+
+
+def test_superset_state_and_logs_are_owner_only(superset):
+    for path in (superset_home() / "superset.db", yibao_home() / "logs" / "superset.log"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700, path.parent
+
+
 def test_the_reader_role_reads_the_marts_and_nothing_personal(superset, warehouse):
     with psycopg.connect(warehouse, autocommit=True) as owner:
         tables = owner.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
@@ -339,6 +421,26 @@ def _chart_data(client: SupersetClient, dataset_id: int, columns: list[str]) -> 
              "queries": [{"columns": columns, "row_limit": 10000, "metrics": [
                  {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "rows"}]}]}
     return client.post("/api/v1/chart/data", query)["result"][0]["data"]
+
+
+def _dataset_id(client: SupersetClient, name: str) -> int:
+    return next(d["id"] for d in client.every("/api/v1/dataset/", ("id", "table_name")) if d["table_name"] == name)
+
+
+def _raw(client: SupersetClient, dataset_id: int, expression: str) -> list[dict]:
+    """A raw-mode query (no aggregation) whose one column is a custom SQL expression."""
+    query = {"datasource": {"id": dataset_id, "type": "table"}, "result_format": "json", "result_type": "full",
+             "queries": [{"columns": [{"expressionType": "SQL", "sqlExpression": expression, "label": "leak"}],
+                          "metrics": [], "row_limit": 1000}]}
+    return client.post("/api/v1/chart/data", query)["result"][0]["data"]
+
+
+def _leaked(client: SupersetClient, dataset_id: int, expression: str) -> set[str]:
+    """What the expression returns, nothing when the query is refused."""
+    try:
+        return {row["leak"] for row in _raw(client, dataset_id, expression)}
+    except requests.HTTPError:
+        return set()
 
 
 def _counties_in(client: SupersetClient, dataset_id: int) -> set[str]:

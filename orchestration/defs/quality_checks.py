@@ -28,7 +28,6 @@ from orchestration.defs.raw_assets import raw_key
 from orchestration.quality.checks import (FCT_CHECK, Checks, Outcome, Report, describe, fct_settlements_checks,
                                           raw_checks)
 from orchestration.quality.gx_context import data_docs_index
-from orchestration.resources import WarehouseResource
 from orchestration.sources import ALL_SOURCES, SOURCES, Source
 
 FCT_SETTLEMENTS = dg.AssetKey(["marts", "fct_settlements"])
@@ -100,10 +99,10 @@ def _raw_data_quality(name: str, sources: list[Source]) -> dg.AssetChecksDefinit
 
     @dg.multi_asset_check(specs=specs, can_subset=True, name=name,
                           description="Great Expectations suites on the raw rows of the files loaded")
-    def raw_data_quality(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    def raw_data_quality(context: dg.AssetCheckExecutionContext):
         keys = {(key.asset_key.path[-1], key.name): key for key in context.selected_asset_check_keys}
         selected = [s.name for s in sources if any(source == s.name for source, _ in keys)]
-        checks = raw_checks(selected, context.run.run_id, warehouse.url, index=not _reconciles_later(context),
+        checks = raw_checks(selected, context.run.run_id, index=not _reconciles_later(context),
                             step="raw" + name.removeprefix("raw_data_quality"))
         report = yield from _results(checks, keys)
         context.log.info(f"checked {sum(len(o.files) for o in report.outcomes if o.check_name == 'reconciliation')} "
@@ -123,9 +122,9 @@ def _reconciles_later(context: dg.AssetCheckExecutionContext) -> bool:
 @dg.asset_check(asset=FCT_SETTLEMENTS, name=FCT_CHECK, blocking=True,
                 description="Per month, the fact holds as many settlements as raw and the same "
                             "Σ total_cost and Σ of each payment.")
-def fct_settlements_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+def fct_settlements_reconciled(context: dg.AssetCheckExecutionContext):
     keys = {("fct_settlements", FCT_CHECK): dg.AssetCheckKey(FCT_SETTLEMENTS, FCT_CHECK)}
-    report = yield from _results(fct_settlements_checks(context.run.run_id, warehouse.url), keys)
+    report = yield from _results(fct_settlements_checks(context.run.run_id), keys)
     _raise_errors(report, keys)
 
 

@@ -14,7 +14,7 @@ from functools import partial
 import dagster as dg
 
 from orchestration.loading import FileLoad, Landing, load_file, load_files, reject_file
-from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.resources import LandingResource, RunLockResource, WarehouseResource
 from orchestration.sources import MONTHLY_SOURCES, REFERENCE_SOURCES, Source
 
 MONTHS = dg.MonthlyPartitionsDefinition(start_date="2015-01", end_date="2041-01", fmt="%Y-%m")
@@ -78,7 +78,7 @@ def reference_asset(source: Source) -> dg.AssetsDefinition:
         kinds={"postgres"},
         description=f"{source.comment}: landing `{source.file_name()}`, a full snapshot replacing the previous one.",
     )
-    def load_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+    def load_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResource, run_lock: RunLockResource,
                        landing: LandingResource) -> dg.MaterializeResult:
         found = landing.discover()
         path = found.reference.get(source.name)
@@ -104,7 +104,7 @@ def monthly_asset(source: Source) -> dg.AssetsDefinition:
         kinds={"postgres"},
         description=f"{source.comment}: landing `{source.folder}/YYYY-MM.csv`; a re-delivered month replaces that month.",
     )
-    def load_months(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+    def load_months(context: dg.AssetExecutionContext, warehouse: WarehouseResource, run_lock: RunLockResource,
                     landing: LandingResource) -> dg.MaterializeResult:
         found = landing.discover()
         files = found.monthly.get(source.name, {})

@@ -13,7 +13,7 @@ from .fund_flows import FundLedger, write_fund_flows, write_opening_balances
 from .inspections import InspectionState, month_inspections, write_inspections
 from .policy import policy_parameters, write_policy_parameters
 from .randomness import stream
-from .reference import write_counties, write_institutions
+from .reference import write_alert_recipients, write_counties, write_institutions
 from .settlements import SettlementState, fund_expenditure, settle_month, write_ground_truth, write_settlements
 from .world import build_world
 
@@ -41,6 +41,7 @@ def generate(out: Path, seed: int = 20240101, start: str = "2024-01", months: in
     enrolled = [int((initial & (population.county == c)).sum()) for c in range(len(world.counties.codes))]
     rows["counties"] = write_counties(out, world.counties, enrolled, stream(seed, "reference"))
     rows["institutions"] = write_institutions(out, institutions)
+    rows["alert_recipients"] = write_alert_recipients(out, world.counties)
 
     settlements = SettlementState.start(len(population))
     inspections = InspectionState.start(institutions)

@@ -1,4 +1,5 @@
-"""The prefecture: its counties and designated institutions (reference/counties, institutions)."""
+"""The prefecture: its counties and designated institutions (reference/counties, institutions),
+and who receives the alerts (reference/alert_recipients)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ def write_counties(out: Path, counties: Counties, enrolled: np.ndarray, rng: np.
     }
     return csvtext.write_csv(out / SOURCES["counties"].file_name(), SOURCES["counties"].column_names,
                              fields, len(counties.codes))
+
+
+def write_alert_recipients(out: Path, counties: Counties) -> int:
+    """The demo's recipients: the prefecture bureau's fund supervision section and one section
+    per county bureau, at addresses of the reserved `.example` domain (a bureau writes its own)."""
+    scopes = ["city", *counties.codes]
+    names = ["市醫保局基金監管科", *(f"{name}醫保局基金監管股" for name in counties.names)]
+    emails = ["jijin@yibao.example", *(f"jijin.{code}@yibao.example" for code in counties.codes)]
+    fields = {"scope": csvtext.strings(scopes), "name": csvtext.strings(names), "email": csvtext.strings(emails)}
+    source = SOURCES["alert_recipients"]
+    return csvtext.write_csv(out / source.file_name(), source.column_names, fields, len(scopes))
 
 
 @dataclass

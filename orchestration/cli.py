@@ -1,4 +1,4 @@
-"""The `yibao` command (shared/CONTRACT.md §1)."""
+"""The `yibao` command (README.md, docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The four contract marts (shared/CONTRACT.md §3) on a small hand-made landing directory.
+"""The four contract marts (docs/marts.md) on a small hand-made landing directory.
 
 The landing directory is described in tests/marts_landing.py. Every expected value below was
 worked out by hand from it and is written out literally. The pipeline runs twice in this

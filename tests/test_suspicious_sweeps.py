@@ -1,5 +1,5 @@
 """The per-person screening rules `readmission` and `overlapping_stays`, computed as sorted sweeps
-and per-day counts: they agree with the contract's pairwise definitions (shared/CONTRACT.md §3,
+and per-day counts: they agree with the contract's pairwise definitions (the contract, docs/marts.md,
 read here literally, pair by pair) on random stays, and a person ID with tens of thousands of
 stays (a placeholder ID of a real export) is screened in seconds, not in the square of its stays.
 

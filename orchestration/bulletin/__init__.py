@@ -1,4 +1,4 @@
-"""The half-year bulletin (半年度通報, shared/DOMAIN.md requirement 2): HTML, PDF and XLSX."""
+"""The half-year bulletin (半年度通報, docs/domain.md requirement 2): HTML, PDF and XLSX."""
 
 from __future__ import annotations
 

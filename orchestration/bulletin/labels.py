@@ -1,4 +1,4 @@
-"""Chinese names of the warehouse's codes, as the dashboards show them (shared/DOMAIN.md glossary),
+"""Chinese names of the warehouse's codes, as the dashboards show them (the glossary of docs/marts.md),
 for the bulletin and the alerts."""
 
 from __future__ import annotations

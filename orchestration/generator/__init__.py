@@ -1,4 +1,4 @@
-"""Synthetic landing data for the 貴港 medical security bureau (shared/CONTRACT.md §1-2).
+"""Synthetic landing data for the 貴港 medical security bureau (docs/landing.md).
 
 `generate()` writes a landing directory: the prefecture's counties and designated
 institutions, budgets and opening balances, and per month the settlements, fund flows,

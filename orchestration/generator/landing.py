@@ -1,4 +1,4 @@
-"""Writing a whole landing directory (shared/CONTRACT.md §2), one month at a time."""
+"""Writing a whole landing directory (docs/landing.md), one month at a time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Suspicious settlements (疑似問題病案, shared/CONTRACT.md §3): one row per flagged settlement and
+-- Suspicious settlements (疑似問題病案, docs/domain.md requirements 3 and 5): one row per flagged settlement and
 -- screening rule, the union of the rule models int_suspicious__<rule_id>. Rules see only effective
 -- settlements (neither reversals nor reversed). The bureau must conclude its verification within
 -- three months (原則上於3個月內作出核查結果); the case's state is its latest case review:

@@ -1,9 +1,10 @@
 """Are two revisions' marts the same? Build both on the same landing and compare every mart.
 
-    python -m benchmarks.mart_identity --before REV --after REV [--settlements N] [--keep | --reuse]
+    python -m benchmarks.mart_identity --before REV --after REV [--settlements N | --landing DIR] [--keep | --reuse]
 
 Generates one seeded landing directory with the `--after` revision's generator (the demo's,
-20,000 persons over 24 months, or about `--settlements` settlements over 12 months), then for
+20,000 persons over 24 months, or about `--settlements` settlements over 12 months), or takes
+`--landing DIR` as it is (to compare on files with bad rows or unusual shapes), then for
 each revision: checks it out into a temporary git worktree, runs its `yibao run` on that landing
 in a YIBAO_HOME of its own (so each builds its own embedded server and warehouse, with the same
 pseudonym key), and finally compares the two warehouses mart by mart.
@@ -126,8 +127,10 @@ def yibao(side: Side, *args: str) -> int:
     return subprocess.run(command, cwd=side.source, env=env).returncode
 
 
-def landing(after: Side, settlements: int | None, seed: int) -> Path:
-    """The seeded landing both sides load, generated once by the `after` side's generator."""
+def landing(after: Side, settlements: int | None, seed: int, given: Path | None) -> Path:
+    """The landing both sides load: `given`, else a seeded one generated once by the `after` side."""
+    if given:
+        return given.resolve()
     root = after.root / "landing"
     if (root / "reference").exists():
         return root
@@ -266,18 +269,23 @@ def main() -> int:
     parser.add_argument("--after", required=True, help="a git revision, e.g. main")
     parser.add_argument("--settlements", type=int, help="about this many settlements over 12 months (default: the demo)")
     parser.add_argument("--seed", type=int, default=20240101)
+    parser.add_argument("--landing", type=Path, help="compare on this landing directory instead of a generated one")
     parser.add_argument("--keep", action="store_true", help="keep the worktrees and the two warehouses")
     parser.add_argument("--reuse", action="store_true", help="compare the warehouses kept by an earlier --keep again")
     args = parser.parse_args()
 
-    root = (REPO / OUTPUT / f"mart-identity-{args.settlements or 'demo'}").resolve()
+    size = args.landing.resolve().name if args.landing else args.settlements or "demo"
+    root = (REPO / OUTPUT / f"mart-identity-{size}").resolve()
     root.mkdir(parents=True, exist_ok=True)
     before, after = Side("before", args.before, root), Side("after", args.after, root)
     try:
         if args.reuse:
-            before.restore(), after.restore()
+            before.restore()
+            after.restore()
         else:
-            build(before, after, args.settlements, args.seed)
+            for side in (after, before):
+                checkout(side)
+            build(before, after, landing(after, args.settlements, args.seed, args.landing))
         for side in (before, after):
             connect(side)
         return 1 if compare_sides(before, after) else 0
@@ -289,11 +297,8 @@ def main() -> int:
                 shutil.rmtree(side.home, ignore_errors=True)
 
 
-def build(before: Side, after: Side, settlements: int | None, seed: int) -> None:
-    """Check both revisions out, generate the landing, and run each revision's `yibao run` on it."""
-    for side in (after, before):
-        checkout(side)
-    path = landing(after, settlements, seed)
+def build(before: Side, after: Side, path: Path) -> None:
+    """Run each revision's `yibao run` on the landing `path`."""
     for side in (before, after):
         print(f"\n== yibao run of {side.revision} ({side.commit[:9]}) on {path}", flush=True)
         side.exit_code = yibao(side, "run", "--landing", str(path))

@@ -151,7 +151,7 @@ def sources() -> list[str]:
 
 def file_checks() -> list[str]:
     rows = ["| check | severity | finding |", "| --- | --- | --- |"]
-    rows += [f"| `{rule.name}` | {rule.severity} | {_cell(rule.reason)} |"
+    rows += [f"| `{rule.name}` | {rule.severity} | `{_cell(rule.reason)}` |"
              for rule in FILE_RULES if rule.severity in (CRITICAL, WARNING)]
     return rows
 

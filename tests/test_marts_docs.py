@@ -25,11 +25,13 @@ def test_the_page_has_an_example_for_every_mart(generated):
 
 @pytest.fixture(scope="module")
 def generated(built_warehouse, tmp_path_factory):
-    """A warehouse of two generated years (2024 and 2025, the years the examples query)."""
+    """A generated warehouse of January 2024 to June 2025 (the examples query 2025-H1), the one
+    tests/test_lists_marts.py builds too."""
     from orchestration.generator import generate
+    from tests.test_lists_marts import GENERATED
 
     root = tmp_path_factory.mktemp("marts_docs")
-    generate(root, seed=20240101, start="2024-01", months=24, persons=4000)
+    generate(root, **GENERATED)
     return built_warehouse(root)
 
 

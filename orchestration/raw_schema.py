@@ -142,8 +142,31 @@ comment on table quarantine.{source.name} is 'Rows of {source.name} files that b
 """
 
 
+def is_citus(conn: psycopg.Connection) -> bool:
+    """Whether the warehouse is a Citus coordinator (the `citus` extension is installed): the
+    raw tables are then distributed (docs/citus.md)."""
+    return conn.execute("select exists (select from pg_extension where extname = 'citus')").fetchone()[0]
+
+
+def distribute_raw_tables(conn: psycopg.Connection) -> None:
+    """On a Citus coordinator, spread every raw table that is still local as its source's
+    `citus_distribution` says: hashed by a column, co-located with the models distributed on
+    the same values, or copied whole to every node (a reference table). Quarantine, audit and
+    the loader's temporary tables stay on the coordinator."""
+    for source in ALL_SOURCES:
+        table = f"raw.{source.name}"
+        if conn.execute("select exists (select from pg_dist_partition where logicalrelid = %s::regclass)",
+                        [table]).fetchone()[0]:
+            continue
+        if source.citus_distribution == "reference":
+            conn.execute("select create_reference_table(%s)", [table])
+        else:
+            conn.execute("select create_distributed_table(%s, %s)", [table, source.citus_distribution])
+
+
 def ensure_schemas(conn: psycopg.Connection) -> None:
-    """Create the loader's schemas and tables when missing (idempotent)."""
+    """Create the loader's schemas and tables when missing, distributed on a Citus coordinator
+    (idempotent)."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('yibao.ensure_schemas'))")
         for schema in ("raw", "quarantine", "audit", "loader"):
@@ -154,3 +177,5 @@ def ensure_schemas(conn: psycopg.Connection) -> None:
         for source in ALL_SOURCES:
             conn.execute(raw_table_ddl(source))
             conn.execute(quarantine_table_ddl(source))
+        if is_citus(conn):
+            distribute_raw_tables(conn)

@@ -12,7 +12,10 @@ wrong, and a severity that says where it applies:
 Row rules (`ROW_RULES`) see the typed row `t` of a source: in the loader the row being
 checked, in the data-quality suites a row of `raw.<source>`. File rules (`FILE_RULES`) see the
 file's audit row `f` as the suite `file_loads` computes it (quality/suites.py: its counts in raw
-and quarantine, the columns of its raw table, the mean of the previous months).
+and quarantine, the columns of its raw table, the mean of the previous months). A row rule that
+looks the row up in a raw table does so without a correlated subquery (`loaded`), which Citus
+refuses from a local table or on a column other than the distribution column; it names the
+rows being checked `$ROWS` (the loader's typed rows of the file, the suite's batch).
 
 The loader's SQL (loading/validation_sql.py) and the Great Expectations suites
 (quality/suites.py) are generated from here. Before the quarantine rules, the loader applies
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from orchestration.sources import COST_PARTS, FUNDS, NUMBER_PATTERN, PAYMENTS, SETTLEMENT_AMOUNTS, TEXT_PARAMETERS
 
 QUARANTINE, CRITICAL, WARNING = "quarantine", "critical", "warning"
+ROWS = "$ROWS"  # in a row rule: a table expression of the rows being checked
 
 # Beyond these a value is an error, not an outlier.
 MAX_COST = 10_000_000  # yuan, one settlement
@@ -68,6 +72,22 @@ def registered(column: str, reference: str, unless: str = "") -> Rule:
     broken = f"t.{column} not in (select {column} from raw.{reference})"
     return Rule(f"{column.removesuffix('_code')}_registered", f"unknown {column}",
                 f"not coalesce({unless}, false) and {broken}" if unless else broken)
+
+
+def loaded_keys(source: str, key: tuple[str, ...], named_by: tuple[str, ...], rows: str = ROWS) -> str:
+    """A query of the keys (`key`) of raw.<source> that the columns `named_by` of `rows` name.
+
+    Uncorrelated: the values are looked up in the raw table as one set, a semi-join that
+    PostgreSQL runs through the key's index and Citus on the shards that hold those keys (Citus
+    refuses a correlated subquery from a local table into a distributed one, or into one
+    distributed by another column)."""
+    keys = ", ".join(f"k.{k}" for k in key)
+    return f"select {keys} from raw.{source} k where ({keys}) in (select {', '.join(named_by)} from {rows})"
+
+
+def not_loaded(column: str, source: str, key: str) -> str:
+    """SQL, true where `t.column` names no row of raw.<source> by its `key`."""
+    return f"t.{column} not in ({loaded_keys(source, (key,), (column,))})"
 
 
 def not_before(later: str, earlier: str, severity: str = QUARANTINE) -> Rule:
@@ -130,8 +150,7 @@ ROW_RULES: dict[str, tuple[Rule, ...]] = {
         # The loader quarantines a reversal of a settlement never loaded; this finds the reversals
         # whose settlement's month was delivered again without it since.
         Rule("reversed_settlement_loaded", "reversal_of names no loaded settlement_id",
-             "t.reversal_of is not null and not exists "
-             "(select from raw.settlement k where k.settlement_id = t.reversal_of)", WARNING),
+             f"t.reversal_of is not null and {not_loaded('reversal_of', 'settlement', 'settlement_id')}", WARNING),
     ),
     "fund_flows": (
         registered("county_code", "counties"),
@@ -191,7 +210,7 @@ ROW_RULES: dict[str, tuple[Rule, ...]] = {
     "case_review": (
         # Through the unique settlement_id index: a month's reviews look up a few ids, not all.
         Rule("settlement_loaded", "settlement_id names no loaded settlement",
-             "not exists (select from raw.settlement s where s.settlement_id = t.settlement_id)"),
+             not_loaded("settlement_id", "settlement", "settlement_id")),
         Rule("received_not_after_status", "received_date after status_date", "t.received_date > t.status_date"),
         Rule("amount_only_if_confirmed", "violating_amount on a case that is not confirmed",
              "t.outcome <> 'confirmed' and t.violating_amount <> 0"),

@@ -75,6 +75,9 @@ class Source:
     # (column, key): a non-empty column value must name a loaded row's key, in this file or
     # an earlier one (a reversal must reverse a known settlement).
     refers_to_own_key: tuple[str, str] = ()
+    # On a Citus coordinator (docs/citus.md): the column raw.<source> is hash-distributed by,
+    # or "reference" for a table copied whole to every node.
+    citus_distribution: str = "reference"
     comment: str = ""
 
     @property
@@ -114,6 +117,7 @@ SETTLEMENT = Source(
     key_across_months=True,
     refers_to_own_key=("reversal_of", "settlement_id"),
     month_column="settlement_date",
+    citus_distribution="settlement_id",
 )
 
 FUND_FLOWS = Source(
@@ -151,6 +155,7 @@ ENROLLMENT = Source(
         Column("subsidy", "amount"),
     ),
     key=("person_id",),
+    citus_distribution="person_id",
 )
 
 INSPECTION = Source(

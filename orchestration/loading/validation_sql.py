@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from orchestration.loading.reading import COLUMNS, LINES, PARSED, LandingFile
-from orchestration.rules import QUARANTINE, row_rules
+from orchestration.rules import QUARANTINE, ROWS, loaded_keys, row_rules
 from orchestration.sources import Column, Source
 
 LANDING_TABLE = "pg_temp.landing"
@@ -126,7 +126,8 @@ def _rule_checks(source: Source, month: str | None) -> list[str]:
             f"when t.{col} < date '{month}-01' or t.{col} >= date '{following}-01' then "
             f"format('{col} %s outside the file''s month {month}', t.{col})"
         )
-    branches += [f"when {rule.broken} then {_literal(rule.reason)}" for rule in row_rules(source.name, QUARANTINE)]
+    branches += [f"when {rule.broken.replace(ROWS, 'typed')} then {_literal(rule.reason)}"
+                 for rule in row_rules(source.name, QUARANTINE)]
     return branches
 
 
@@ -311,9 +312,9 @@ def already_loaded_sql(source: Source) -> str:
     and only once the raw table's unique index has refused a key (loader._insert_valid_rows).
     """
     key_name = "/".join(source.key)
-    match = " and ".join(f"s.{k} = c.{k}" for k in source.key)
+    key = ", ".join(f"c.{k}" for k in source.key)
     return (f"update {CHECKED_TABLE} c set reason = '{key_name} already loaded from another file' "
-            f"where c.reason is null and exists (select 1 from raw.{source.name} s where {match})")
+            f"where c.reason is null and ({key}) in ({loaded_keys(source.name, source.key, source.key, CHECKED_TABLE)})")
 
 
 def insert_valid_sql(source: Source, batch: Batch) -> str:
@@ -351,4 +352,4 @@ def dangling_references_sql(source: Source) -> str:
     return (f"update {CHECKED_TABLE} c set reason = '{column} names no loaded {key}' "
             f"where c.reason is null and c.{column} is not null and (c.{column} = c.{key} or ("
             f"c.{column} not in (select {key} from {CHECKED_TABLE} where reason is null) "
-            f"and not exists (select from raw.{source.name} s where s.{key} = c.{column})))")
+            f"and c.{column} not in ({loaded_keys(source.name, (key,), (column,), CHECKED_TABLE)})))")

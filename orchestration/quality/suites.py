@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orchestration.rules import CRITICAL, FILE_RULES, WARNING, Rule, row_rules
+from orchestration.rules import CRITICAL, FILE_RULES, ROWS, WARNING, Rule, row_rules
 from orchestration.sources import ALL_SOURCES, PAYMENTS, Source
 
 SCHEMA = "quality"  # the batch views and per-file tables the suites validate
@@ -69,8 +69,10 @@ class Suite:
             self.expect("expect_column_values_to_not_be_null", rule.reason, rule.severity, column=rule.name)
 
 
-def _rule_columns(rules: tuple[Rule, ...]) -> str:
-    return "".join(f",\n       case when {rule.broken} then null else true end as {rule.name}" for rule in rules)
+def _rule_columns(rules: tuple[Rule, ...], rows: str = "") -> str:
+    """A column per rule; `rows` is the table expression of the checked rows (rules.ROWS)."""
+    return "".join(f",\n       case when {rule.broken.replace(ROWS, rows)} then null else true end as {rule.name}"
+                   for rule in rules)
 
 
 def _batch_filter(source: Source, alias: str = "") -> str:
@@ -83,7 +85,8 @@ def _batch_filter(source: Source, alias: str = "") -> str:
 def source_suite(source: Source) -> Suite:
     """The row warnings of the source on the raw rows of the batch."""
     rules = row_rules(source.name, WARNING)
-    query = (f"select t._file, t._line_number{_rule_columns(rules)}\nfrom raw.{source.name} t\n"
+    batch = f"(select * from raw.{source.name} where {_batch_filter(source)}) batch"
+    query = (f"select t._file, t._line_number{_rule_columns(rules, batch)}\nfrom raw.{source.name} t\n"
              f"where {_batch_filter(source, 't')}")
     suite = Suite(source.name, query)
     suite.expect_rules(rules)

@@ -9,9 +9,12 @@
     - `county_code`: the rows whose county_code is the role's county;
     - `institution_code`: the rows of institutions in the role's county (dim_institutions);
     - `shared`: every row (reference data that names no county, e.g. the screening rule catalogue).
-    Every other role (the pipeline, yibao_reader) reads every row: the restrictive policy is for
-    the group alone. A column person_key is not granted. A mart without county_scope is not
-    granted to the group at all (the prefecture-wide fund marts).
+    Every other role (the pipeline, yibao_reader) reads every row: the condition binds the roles
+    that use the group's privileges alone. It is one permissive policy, not a restrictive policy
+    for the group beside a permissive one for everyone: Citus creates the policies of a
+    distributed or reference table's shards as permissive whatever they were, so a restrictive
+    one limits nothing there (docs/citus.md). A column person_key is not granted. A mart without
+    county_scope is not granted to the group at all (the prefecture-wide fund marts).
 -#}
 {% macro county_access() -%}
     {%- set scope = model.config.meta.get('county_scope') if execute else none -%}
@@ -24,10 +27,8 @@
         {%- if scope != 'shared' %}
         alter table {{ this }} enable row level security;
         drop policy if exists readable on {{ this }};
-        create policy readable on {{ this }} for select using (true);
-        drop policy if exists own_county on {{ this }};
-        create policy own_county on {{ this }} as restrictive for select to yibao_county
-            using ({{ county_condition(scope) }});
+        create policy readable on {{ this }} for select
+            using (not pg_has_role('yibao_county', 'usage') or {{ county_condition(scope) }});
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}

@@ -1,4 +1,5 @@
-"""The warehouse on Citus: the local cluster itself, and the facts docs/citus.md builds on."""
+"""The warehouse on Citus: the local cluster itself, the facts docs/citus.md builds on, the loader's
+rules that look into other rows, and `yibao run` on the cluster against the single server."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from unittest.mock import patch
 
 import psycopg
 import pytest
+import yaml
+from psycopg.conninfo import make_conninfo
 
-from orchestration.dbt_project import BUILD_ARGS, run_dbt
+from dashboards.counties import database_role
+from dashboards.reader import ensure_readers, reader_url
+from dashboards.settings import ASSETS
 from orchestration.generator import generate
 from orchestration.raw_schema import ensure_schemas
+from orchestration.rules import QUARANTINE
 from orchestration.sources import ALL_SOURCES
-from orchestration.warehouse import export_dbt_env
+from tests import test_loader, test_rule_catalogue
 from tests.conftest import database_name
 
 YIBAO = str(Path(sys.executable).with_name("yibao"))
@@ -68,8 +73,8 @@ def test_a_custom_setting_reaches_the_shards_only_through_a_scalar_subquery(citu
     assert subquery == [(p, hashlib.sha256(f"{key}{p}".encode()).hexdigest()) for p in ("P1", "P2", "P3")]
 
 
-# The distribution docs/citus.md chooses: the raw tables' (the loader's, to do) and the models'
-# (dbt_project.yml's meta.citus_distribution), for the tables the tests can check already.
+# The distribution docs/citus.md chooses: the raw tables' (sources.py) and the models'
+# (dbt_project.yml's meta.citus_distribution), for the tables the tests check.
 RAW_DISTRIBUTION = {f"raw.{source.name}": {"settlement": "settlement_id", "enrollment": "person_id"}.get(
     source.name, "reference") for source in ALL_SOURCES}
 MODEL_DISTRIBUTION = {
@@ -80,6 +85,42 @@ MODEL_DISTRIBUTION = {
     "marts.fct_settlements": "settlement_id",
     "marts.dim_institutions": "reference",
 }
+
+
+@pytest.fixture
+def citus_db(citus_warehouse_url) -> psycopg.Connection:
+    """An autocommit connection to a new database on the cluster, with the loader's schemas."""
+    with psycopg.connect(citus_warehouse_url, autocommit=True) as conn:
+        ensure_schemas(conn)
+        yield conn
+
+
+# The row rules that look up other rows of raw (another source's, or their own source's):
+# the SQL that Citus runs differently from a single server. Each is checked on the cluster with
+# the rule catalogue's example (tests/test_rule_catalogue.py).
+LOOKUP_RULES = [case for case in test_rule_catalogue.ROW_CASES if "raw." in case[1].broken]
+
+
+@pytest.mark.parametrize("case", LOOKUP_RULES, ids=test_rule_catalogue._ids)
+def test_the_rules_that_look_rows_up_flag_their_example_on_citus(citus_db, tmp_path, case):
+    if case[1].severity == QUARANTINE:
+        test_rule_catalogue.test_each_quarantine_rule_quarantines_its_example(citus_db, tmp_path, case)
+    else:
+        test_rule_catalogue.test_each_warning_flags_its_example(citus_db, tmp_path, case)
+
+
+def test_the_loaders_checks_across_files_hold_on_citus(citus_db, citus_warehouse_url, tmp_path):
+    """The loader's own cross-file paths on the distributed raw tables, as the loader's tests
+    check them on a single server: quarantined lines as written and keys repeated in the file,
+    a key loaded by another month (the unique index's refusal), reversals of the month before,
+    and case reviews checked again when their settlements' month is delivered again."""
+    test_loader.test_field_count_and_duplicates_are_quarantined(citus_db, tmp_path / "duplicates")
+    test_loader.test_months_loaded_in_one_call_see_earlier_months_in_order(
+        citus_db, citus_warehouse_url, tmp_path / "months")
+
+
+def test_case_reviews_are_checked_again_on_citus(citus_db, tmp_path):
+    test_loader.test_case_reviews_are_checked_again_when_their_settlements_are_redelivered(citus_db, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +134,18 @@ def landing(tmp_path_factory) -> Path:
 def single_server(built_warehouse, landing) -> psycopg.Connection:
     """The landing directory loaded and built on the embedded server, for comparison."""
     return built_warehouse(landing)
+
+
+@pytest.fixture(scope="module")
+def citus_run(citus_cluster, landing) -> str:
+    """`yibao run` of the landing directory on a new database of the cluster; its URL."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = citus_cluster.create_database(name)
+    result = subprocess.run([YIBAO, "run", "--landing", str(landing)], capture_output=True, text=True,
+                            timeout=900, env={**os.environ, "WAREHOUSE_URL": url, "YIBAO_DBT_TARGET": "citus"})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    yield url
+    citus_cluster.drop_database(name)
 
 
 def distribution(conn: psycopg.Connection, tables: dict[str, str]) -> dict[str, str | None]:
@@ -110,51 +163,57 @@ def mart_rows(conn: psycopg.Connection) -> dict[str, list[tuple]]:
     return {mart: sorted(conn.execute(f"select * from marts.{mart}").fetchall(), key=repr) for mart in marts}
 
 
-def test_dbt_on_the_citus_target_distributes_the_models_and_builds_the_marts_of_a_single_server(
-        citus_cluster, single_server):
-    """The dbt part, until the loader runs on Citus: the raw rows the loader put into the embedded
-    server are copied into raw tables distributed as docs/citus.md says (the loader's job, to
-    come), and a build on the `citus` target distributes the models as dbt_project.yml says and
-    gives every mart the embedded server's rows."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    url = citus_cluster.create_database(name)
-    try:
-        with psycopg.connect(url, autocommit=True) as citus:
-            ensure_schemas(citus)
-            for table, column in RAW_DISTRIBUTION.items():
-                if column == "reference":
-                    citus.execute("select create_reference_table(%s)", [table])
-                else:
-                    citus.execute("select create_distributed_table(%s, %s)", [table, column])
-                with single_server.cursor().copy(f"copy {table} to stdout") as rows, \
-                        citus.cursor().copy(f"copy {table} from stdin") as into:
-                    for block in rows:
-                        into.write(block)
-        with patch.dict(os.environ):
-            env = export_dbt_env(url)
-            result = run_dbt(*BUILD_ARGS, env={**os.environ, **env, "YIBAO_DBT_TARGET": "citus"},
-                             capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout[-5000:]
-        with psycopg.connect(url) as citus:
-            assert distribution(citus, MODEL_DISTRIBUTION) == MODEL_DISTRIBUTION
-            assert mart_rows(citus) == mart_rows(single_server)
-    finally:
-        citus_cluster.drop_database(name)
+def test_yibao_run_on_citus_distributes_the_tables_and_builds_the_marts_of_a_single_server(citus_run, single_server):
+    with psycopg.connect(citus_run) as citus:
+        expected = {**RAW_DISTRIBUTION, **MODEL_DISTRIBUTION}
+        assert distribution(citus, expected) == expected
+        marts = mart_rows(citus)
+    assert len(marts) > 20 and all(marts.values())
+    assert marts == mart_rows(single_server)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the loader does not run on PostgreSQL 15 yet (pg_input_is_valid), does not distribute the raw tables, "
-    "and its reversal checks join a local table to a distributed one (docs/citus.md, breaks L1-L4)"))
-def test_yibao_run_on_citus_builds_the_marts_of_a_single_server(citus_cluster, single_server, landing):
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    url = citus_cluster.create_database(name)
-    try:
-        result = subprocess.run([YIBAO, "run", "--landing", str(landing)], capture_output=True, text=True,
-                                timeout=900, env={**os.environ, "WAREHOUSE_URL": url, "YIBAO_DBT_TARGET": "citus"})
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        with psycopg.connect(url) as citus:
-            expected = {**RAW_DISTRIBUTION, **MODEL_DISTRIBUTION}
-            assert distribution(citus, expected) == expected
-            assert mart_rows(citus) == mart_rows(single_server)
-    finally:
-        citus_cluster.drop_database(name)
+@pytest.fixture(params=["citus", "single server"])
+def either_warehouse(request) -> str:
+    """The URL of the landing's warehouse built on the cluster, then on the single server."""
+    if request.param == "citus":
+        return request.getfixturevalue("citus_run")
+    return request.getfixturevalue("single_server").info.dsn
+
+
+def test_a_county_role_reads_only_its_county_on_either_target(either_warehouse):
+    """The county policies hold on the cluster, on the reference dimensions too (whose rows
+    a query reads from a placement: a shard, with the policies Citus made for it)."""
+    with psycopg.connect(either_warehouse, autocommit=True) as owner:
+        counties = [code for (code,) in owner.execute("select county_code from marts.dim_counties order by 1")]
+        ensure_readers(owner, counties[:1])
+        scoped = [table for (table,) in owner.execute("""
+            select c.relname from pg_class c join pg_attribute a on a.attrelid = c.oid
+            where c.relnamespace = 'marts'::regnamespace and c.relkind = 'r' and a.attname = 'county_code'
+              and has_column_privilege('yibao_county', c.oid, a.attnum, 'select')""")]
+    with psycopg.connect(make_conninfo(either_warehouse, user=database_role(counties[0]))) as county:
+        seen = {table: {code for (code,) in county.execute(f"select distinct county_code from marts.{table}")}
+                for table in scoped}
+    assert {"dim_institutions", "dim_counties"} <= set(scoped) and len(counties) > 1
+    assert ({table: codes - {counties[0]} for table, codes in seen.items()}, seen["dim_institutions"]) == (
+        {table: set() for table in scoped}, {counties[0]})
+
+
+DATASETS = sorted((yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ASSETS / "datasets").glob("*/*.yaml")),
+                  key=lambda d: d["table_name"])
+
+
+def dataset_rows(conn: psycopg.Connection, dataset: dict) -> list[tuple]:
+    """The rows of a Superset dataset of the bundle: its table, or its SQL (a virtual dataset)."""
+    query = dataset["sql"] or f"select * from {dataset['schema']}.{dataset['table_name']}"
+    return sorted(conn.execute(f"select * from ({query}) as dataset").fetchall(), key=repr)
+
+
+def test_superset_s_reader_reads_every_dataset_on_the_coordinator(citus_run, single_server):
+    """What `yibao serve` gives Superset: the reader role, on the coordinator, reads each
+    dashboard dataset as the single server gives it."""
+    with psycopg.connect(citus_run, autocommit=True) as owner:
+        ensure_readers(owner, [])
+    with psycopg.connect(reader_url(citus_run)) as reader:
+        on_citus = {d["table_name"]: dataset_rows(reader, d) for d in DATASETS}
+    assert len(on_citus) >= 10 and all(on_citus.values())
+    assert on_citus == {d["table_name"]: dataset_rows(single_server, d) for d in DATASETS}

@@ -3,6 +3,7 @@ month of settlements over realistic persons against the same month over few pers
 
     python -m benchmarks.load_and_build [--settlements 1000000] [--months 12]
                                         [--month-settlements 1000000] [--skewed-persons 400] [--skewed-only]
+                                        [--citus]
 
 Prints, in one run on the same server:
 - the reference ceiling: COPY of the largest settlement file into an unlogged text table;
@@ -19,7 +20,10 @@ with its settlements' person IDs folded onto `--skewed-persons` IDs, as exports 
 person IDs (walk-in pharmacy sales, unknown patients) are. It prints both run times (load +
 build), their ratio (the target is at most 2) and the time of `suspicious_settlements`, whose
 per-person rules a skew would make quadratic. `--skewed-only` runs this comparison alone.
-Runs in its own database `bench` on the warehouse server (dropped and recreated).
+Runs in its own database `bench` on the warehouse server (dropped and recreated). With `--citus`,
+on a local Citus cluster instead (orchestration/citus_cluster.py: a coordinator and two workers
+started for the run, their data under $TMPDIR, stopped and deleted at the end), with the raw
+tables and the models distributed (dbt target `citus`, docs/citus.md).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from orchestration import warehouse
+from orchestration.citus_cluster import CitusCluster, running_cluster
 from orchestration.dbt_project import BUILD_ARGS, DBT_PROJECT_DIR, run_dbt
 from orchestration.generator import generate, persons_for_settlements
 from orchestration.loading import discover, load_file, load_files
@@ -48,6 +53,7 @@ from orchestration.sources import SOURCES
 
 OUTPUT = Path("bench-output")
 MONTH = "2024-01"
+CITUS: list[CitusCluster] = []  # the cluster of a --citus run
 
 
 def landing_for(settlements: int, months: int) -> Path:
@@ -102,7 +108,11 @@ def skewed_landing(root: Path, persons: int) -> Path:
 
 def fresh_database(name: str = "bench") -> str:
     """The URL of database `name` on the warehouse server, dropped and created anew (on the
-    embedded server, owned by the pipeline role, as the warehouse is)."""
+    embedded server, owned by the pipeline role, as the warehouse is; on a --citus run's cluster,
+    on every node, with Citus in it)."""
+    if CITUS:
+        CITUS[0].drop_database(name)
+        return CITUS[0].create_database(name)
     external = os.environ.get("WAREHOUSE_URL")
     server = external or warehouse.embedded_admin_url()
     with psycopg.connect(server, autocommit=True) as conn:
@@ -221,8 +231,21 @@ def main() -> None:
     parser.add_argument("--skewed-persons", type=int, default=400,
                         help="person IDs of the skewed month (0: no skewed month)")
     parser.add_argument("--skewed-only", action="store_true", help="only the skewed month's comparison")
+    parser.add_argument("--citus", action="store_true",
+                        help="on a local Citus cluster (a coordinator and two workers) started for the run")
     args = parser.parse_args()
 
+    if not args.citus:
+        run(args)
+        return
+    with running_cluster() as cluster:
+        CITUS.append(cluster)
+        os.environ.update(WAREHOUSE_URL=cluster.url(), YIBAO_DBT_TARGET="citus")
+        print(f"Citus: a coordinator and {len(cluster.workers)} workers under {cluster.root}")
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     if not args.skewed_only:
         build_and_add_month(args.settlements, args.months)
     if args.skewed_persons:

@@ -78,11 +78,16 @@ def loaded_keys(source: str, key: tuple[str, ...], named_by: tuple[str, ...], ro
     """A query of the keys (`key`) of raw.<source> that the columns `named_by` of `rows` name.
 
     Uncorrelated: the values are looked up in the raw table as one set, a semi-join that
-    PostgreSQL runs through the key's index and Citus on the shards that hold those keys (Citus
-    refuses a correlated subquery from a local table into a distributed one, or into one
-    distributed by another column)."""
-    keys = ", ".join(f"k.{k}" for k in key)
-    return f"select {keys} from raw.{source} k where ({keys}) in (select {', '.join(named_by)} from {rows})"
+    PostgreSQL runs through the key's index. For Citus, which refuses a correlated subquery
+    from a local table into a distributed one (or into one distributed by another column), both
+    levels have `offset 0`: Citus cannot push a subquery with an offset down to the shards, so
+    it runs each on its own, the named values first, then the lookup of those keys on the
+    shards that hold them (without the offsets it tries to push the whole down as a join on
+    a column that is not the distribution column, and refuses).
+    """
+    keys, names = ", ".join(f"k.{k}" for k in key), ", ".join(named_by)
+    return (f"select {keys} from raw.{source} k "
+            f"where ({keys}) in (select {names} from {rows} where ({names}) is not null offset 0) offset 0")
 
 
 def not_loaded(column: str, source: str, key: str) -> str:

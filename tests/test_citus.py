@@ -109,14 +109,16 @@ def test_the_rules_that_look_rows_up_flag_their_example_on_citus(citus_db, tmp_p
         test_rule_catalogue.test_each_warning_flags_its_example(citus_db, tmp_path, case)
 
 
-def test_the_loaders_checks_across_files_hold_on_citus(citus_db, citus_warehouse_url, tmp_path):
-    """The loader's own cross-file paths on the distributed raw tables, as the loader's tests
-    check them on a single server: quarantined lines as written and keys repeated in the file,
-    a key loaded by another month (the unique index's refusal), reversals of the month before,
-    and case reviews checked again when their settlements' month is delivered again."""
-    test_loader.test_field_count_and_duplicates_are_quarantined(citus_db, tmp_path / "duplicates")
-    test_loader.test_months_loaded_in_one_call_see_earlier_months_in_order(
-        citus_db, citus_warehouse_url, tmp_path / "months")
+# The loader's own paths across files on the distributed raw tables, as the loader's tests check
+# them on a single server: quarantined lines as written and keys repeated in the file, a key
+# loaded by another month, reversals of the month before, and case reviews checked again when
+# their settlements' month is delivered again.
+def test_quarantined_lines_and_keys_of_another_month_on_citus(citus_db, tmp_path):
+    test_loader.test_field_count_and_duplicates_are_quarantined(citus_db, tmp_path)
+
+
+def test_reversals_and_keys_across_months_on_citus(citus_db, citus_warehouse_url, tmp_path):
+    test_loader.test_months_loaded_in_one_call_see_earlier_months_in_order(citus_db, citus_warehouse_url, tmp_path)
 
 
 def test_case_reviews_are_checked_again_on_citus(citus_db, tmp_path):

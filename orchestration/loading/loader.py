@@ -43,6 +43,7 @@ from orchestration.loading.validation_sql import (
     insert_valid_sql,
     quarantine_sql,
 )
+from orchestration.raw_schema import is_citus
 from orchestration.sources import Source
 
 # Room for a month's landed and checked rows in the session's temporary buffers; set before
@@ -195,9 +196,13 @@ def _insert_valid_rows(conn: psycopg.Connection, source: Source, batch: Batch) -
 
     A key unique across months is checked by the raw table's unique index as the rows go in:
     only when the index refuses a key that another file loaded is the insert undone (to a
-    savepoint), the rows with such keys marked and the others inserted.
+    savepoint), the rows with such keys marked and the others inserted. On a Citus coordinator
+    the keys are looked up first instead: Citus reports a shard's unique violation as an
+    internal error (SQLSTATE XX000), which cannot be told from any other.
     """
-    if source.key_across_months:
+    if source.key_across_months and is_citus(conn):
+        conn.execute(already_loaded_sql(source))
+    elif source.key_across_months:
         try:
             with conn.transaction():
                 return conn.execute(insert_valid_sql(source, batch)).rowcount

@@ -165,13 +165,22 @@ def mart_rows(conn: psycopg.Connection) -> dict[str, list[tuple]]:
     return {mart: sorted(conn.execute(f"select * from marts.{mart}").fetchall(), key=repr) for mart in marts}
 
 
+def check_outcomes(conn: psycopg.Connection) -> list[tuple]:
+    """What every data-quality expectation found in every file (a query Citus refuses makes its
+    expectation fail, which for a warning does not stop the run)."""
+    return conn.execute("""select suite, file, expectation, passed, unexpected_count from audit.quality_checks
+                           order by 1, 2, 3""").fetchall()
+
+
 def test_yibao_run_on_citus_distributes_the_tables_and_builds_the_marts_of_a_single_server(citus_run, single_server):
     with psycopg.connect(citus_run) as citus:
         expected = {**RAW_DISTRIBUTION, **MODEL_DISTRIBUTION}
         assert distribution(citus, expected) == expected
         marts = mart_rows(citus)
+        checks = check_outcomes(citus)
     assert len(marts) > 20 and all(marts.values())
     assert marts == mart_rows(single_server)
+    assert checks == check_outcomes(single_server)
 
 
 @pytest.fixture(params=["citus", "single server"])

@@ -308,8 +308,9 @@ def duplicate_keys_sql(source: Source) -> str:
 def already_loaded_sql(source: Source) -> str:
     """SQL that marks the checked rows whose key another file of the source already loaded.
 
-    Runs after the file's own earlier rows (its month) were deleted, in the same transaction,
-    and only once the raw table's unique index has refused a key (loader._insert_valid_rows).
+    Runs after the file's own earlier rows (its month) were deleted, in the same transaction:
+    on a single server only once the raw table's unique index has refused a key, on Citus
+    before every insert (loader._insert_valid_rows).
     """
     key_name = "/".join(source.key)
     key = ", ".join(f"c.{k}" for k in source.key)

@@ -14,7 +14,6 @@ import psycopg
 import pytest
 
 from orchestration.dbt_project import BUILD_ARGS, run_dbt
-from orchestration.generator import generate
 from orchestration.raw_schema import ensure_schemas
 from orchestration.sources import ALL_SOURCES
 from orchestration.warehouse import export_dbt_env
@@ -83,16 +82,16 @@ MODEL_DISTRIBUTION = {
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("citus") / "landing"
-    generate(root, start="2024-11", months=8, persons=1500)
-    return root
+def landing(demo_landing) -> Path:
+    return demo_landing
 
 
 @pytest.fixture(scope="module")
-def single_server(built_warehouse, landing) -> psycopg.Connection:
-    """The landing directory loaded and built on the embedded server, for comparison."""
-    return built_warehouse(landing)
+def single_server(demo_warehouse) -> psycopg.Connection:
+    """The landing directory loaded and built on the embedded server (the session's demo
+    warehouse), for comparison."""
+    with psycopg.connect(demo_warehouse[0], autocommit=True) as conn:
+        yield conn
 
 
 def distribution(conn: psycopg.Connection, tables: dict[str, str]) -> dict[str, str | None]:

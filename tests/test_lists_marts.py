@@ -1,7 +1,8 @@
 """The working group's half-year lists and case work (issue 19) on a small hand-made landing.
 
 The landing directory is described in tests/lists_landing.py; every expected value below was
-worked out by hand from it. The pipeline runs once in this module.
+worked out by hand from it. The pipeline runs once in this module; the tests on generated data
+read the session's generated warehouse (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import psycopg
 import pytest
 
 from tests.lists_landing import CI_2024, CI_2025, write_lists_landing
@@ -156,16 +158,11 @@ def test_confirmed_violations_and_refused_ci_money_by_institution_and_half_year(
 
 # ------------------------------------------------------------------ on generated data
 
-GENERATED = {"seed": 20240101, "start": "2024-01", "months": 18, "persons": 5000}
-
-
 @pytest.fixture(scope="module")
-def generated(built_warehouse, tmp_path_factory):
-    from orchestration.generator import generate
-
-    root = tmp_path_factory.mktemp("generated")
-    generate(root, **GENERATED)
-    return built_warehouse(root)
+def generated(generated_warehouse):
+    """The session's generated warehouse (tests/conftest.py)."""
+    with psycopg.connect(generated_warehouse[0], autocommit=True) as conn:
+        yield conn
 
 
 def test_generated_lists_hold_no_external_institution_and_no_falling_growth(generated):

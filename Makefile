@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup superset browser citus demo test test-fast bench bench-loader bench-quality bench-dashboards serve clean
+.PHONY: setup superset browser citus demo test test-fast test-times bench bench-loader bench-quality bench-dashboards serve clean
 
 setup: $(STAMP) superset
 
@@ -86,6 +86,11 @@ test: setup browser citus
 ## (markers set from the fixtures a test uses); PostgreSQL tests included. TESTS=tests/x.py for one file.
 test-fast: setup
 	$(PYTEST) -m "not pipeline and not browser and not citus" $(TESTS)
+
+## The suite's wall-clock times, fast subset and full suite, each in a clean clone of HEAD
+## (BASELINE=<commit> times that commit's full suite first, the same way).
+test-times: setup browser citus
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.suite_times $(if $(BASELINE),--baseline $(BASELINE))
 
 ## Load and build 1M settlements, then one month of 1M over realistic persons and over 400 person
 ## IDs (BENCH_FLAGS=--settlements=10000000 for 10M, --skewed-persons=0 without the skewed month).

@@ -75,9 +75,9 @@ demo: setup browser
 ## The whole test suite, against a real embedded PostgreSQL, a local Citus cluster, Superset and
 ## Chromium (Citus is built once, where it is missing: make citus), on two pytest-xdist workers
 ## (TEST_WORKERS=0: in one process). The tests of a module, and those of a warehouse built once
-## per session, share a worker (tests/conftest.py).
+## per session, share a worker (tests/conftest.py schedules them).
 TEST_WORKERS ?= 2
-PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS)
 
 test: setup browser citus
 	$(PYTEST)

@@ -10,13 +10,17 @@ Markers come from the fixtures a test uses, directly or through other fixtures (
 `make test-fast` leaves out what runs the pipeline, a browser or Superset, or Citus. Under
 pytest-xdist (`make test` runs two workers), each worker has its own YIBAO_HOME, embedded server
 and databases; a module's tests run on one worker, and so do the tests that read a warehouse
-built once for the session (ONE_WORKER).
+built once for the session (ONE_WORKER): the workers write each test's group into a file, from
+which the controller's scheduler (a pytest-xdist loadscope whose scope is that group) reads it.
+pytest-xdist's own xdist_group marker cannot do it under pytest 9.2, which ignores the node IDs
+that marker rewrites.
 """
 
 from __future__ import annotations
 
 import csv
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -48,8 +52,8 @@ FIXTURE_MARKERS = {
     "citus_cluster": "citus",  # the local Citus cluster
 }
 # Under pytest-xdist, the tests of a module run on one worker, which builds the module's warehouses
-# once; so do the tests that use one of these session fixtures, under the name given (the Citus
-# tests compare with the demo warehouse, and a second cluster would double their memory).
+# once; so do the tests that use one of these session fixtures, as one group of the name given
+# (the Citus tests compare with the demo warehouse, and a second cluster would double their memory).
 ONE_WORKER = {"demo_warehouse": "demo", "citus_cluster": "demo", "generated_warehouse": "generated"}
 
 
@@ -305,22 +309,47 @@ def database_name(url: str) -> str:
     return conninfo_to_dict(url)["dbname"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group markers
 def pytest_collection_modifyitems(config, items):
-    """Mark each test from the fixtures it uses (FIXTURE_MARKERS) and give it its xdist group
-    (ONE_WORKER, else its module); tests marked
-    `citus` are skipped, saying why, where Citus is not installed."""
+    """Mark each test from the fixtures it uses (FIXTURE_MARKERS); tests marked `citus` are
+    skipped, saying why, where Citus is not installed. In a pytest-xdist worker, write each
+    test's group (ONE_WORKER, else its module) for the controller's scheduler."""
     from orchestration.citus_cluster import citus_installed
 
     skip_citus = None if citus_installed() else pytest.mark.skip(reason="Citus is not installed (make citus)")
+    groups = {}
     for item in items:
         used = set(getattr(item, "fixturenames", ()))  # the closure: fixtures of fixtures too
         for marker in sorted({FIXTURE_MARKERS[name] for name in used & FIXTURE_MARKERS.keys()}):
             item.add_marker(marker)
-        group = next((ONE_WORKER[name] for name in ONE_WORKER if name in used), item.module.__name__)
-        item.add_marker(pytest.mark.xdist_group(group))
         if skip_citus and "citus" in item.keywords:
             item.add_marker(skip_citus)
+        groups[item.nodeid] = next((ONE_WORKER[name] for name in ONE_WORKER if name in used), item.module.__name__)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        written = groups_file(config).with_suffix(f".{os.environ['PYTEST_XDIST_WORKER']}")
+        written.write_text(json.dumps(groups))
+        written.replace(groups_file(config))  # whole, whichever worker writes last (they agree)
+
+
+def groups_file(config) -> Path:
+    """Where the workers leave each test's group: in the controller's base temporary folder,
+    which holds the workers' own."""
+    basetemp = config._tmp_path_factory.getbasetemp()
+    return (basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp) / "xdist-groups.json"
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's loadscope scheduling with the tests' groups as scopes: each group goes
+    whole to one worker (the workers have collected, and written the groups, before it asks)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if not hasattr(self, "groups"):
+                self.groups = json.loads(groups_file(config).read_text())
+            return self.groups[nodeid]
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

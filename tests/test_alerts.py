@@ -64,16 +64,16 @@ def notifications(conn) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(server_url):
+def warehouse(server_url, pipeline, tmp_path_factory):
+    """The landing built once for the module; the tests after the first build on it again."""
     url = create_database(server_url)
+    outcome = pipeline(url, landing(tmp_path_factory.mktemp("alerts") / "landing"))
+    assert outcome.success, outcome.errors
     yield url
     drop_database(server_url, url)
 
 
-def test_recipient_rows_that_break_a_rule_are_quarantined(warehouse, pipeline, tmp_path_factory):
-    root = landing(tmp_path_factory.mktemp("alerts") / "landing")
-    outcome = pipeline(warehouse, root)
-    assert outcome.success, outcome.errors
+def test_recipient_rows_that_break_a_rule_are_quarantined(warehouse):
     with psycopg.connect(warehouse) as conn:
         assert conn.execute("select count(*) from raw.alert_recipients").fetchone()[0] == 4
         reasons = dict(conn.execute("select line_number, reason from quarantine.alert_recipients"))

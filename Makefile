@@ -88,7 +88,7 @@ test-fast: setup
 	$(PYTEST) -m "not pipeline and not browser and not citus" $(TESTS)
 
 ## The suite's wall-clock times, fast subset and full suite, each in a clean clone of HEAD
-## (BASELINE=<commit> times that commit's full suite first, the same way).
+## (BASELINE=<commit> times that commit's full suite after them, the same way).
 test-times: setup browser citus
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.suite_times $(if $(BASELINE),--baseline $(BASELINE))
 

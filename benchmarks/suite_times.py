@@ -2,7 +2,7 @@
 
     python -m benchmarks.suite_times [--baseline COMMIT] [--only fast|full] [--repeat N]
 
-Each run is the Makefile's own target in a fresh `git clone` of a commit (HEAD, and first the
+Each run is the Makefile's own target in a fresh `git clone` of a commit (HEAD, then the
 `--baseline` commit's full suite when given), with this checkout's virtualenvs linked into it and
 the clone's code first on PYTHONPATH, so that the `yibao` subprocesses run the clone's code too.
 The targets' install steps are skipped (`make -o setup`): they would re-point the shared
@@ -66,7 +66,7 @@ def run_target(checkout: Path, target: str, label: str, log: Path) -> Timing:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", help="a commit whose full suite (`make test`) is timed first")
+    parser.add_argument("--baseline", help="a commit whose full suite (`make test`) is timed after HEAD's")
     parser.add_argument("--only", choices=("fast", "full"), help="time only this suite of HEAD")
     parser.add_argument("--repeat", type=int, default=1, help="times each suite is run")
     args = parser.parse_args()
@@ -76,12 +76,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="suite-times-"))
     print(f"clones and logs in {work}; {os.cpu_count()} CPUs", flush=True)
     plan = []
-    if args.baseline:
-        plan.append((args.baseline, "test", "full suite"))
     if args.only != "full":
         plan.append((head, "test-fast", "fast subset (make test-fast)"))
     if args.only != "fast":
         plan.append((head, "test", "full suite (make test)"))
+    if args.baseline:
+        plan.append((args.baseline, "test", "full suite"))
     checkouts: dict[str, Path] = {}
     timings = []
     for round_ in range(1, args.repeat + 1):

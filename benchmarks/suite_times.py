@@ -73,8 +73,10 @@ def main() -> None:
 
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], check=True,
                           capture_output=True, text=True).stdout.strip()
-    work = Path(tempfile.mkdtemp(prefix="suite-times-"))
-    print(f"clones and logs in {work}; {os.cpu_count()} CPUs", flush=True)
+    # Short paths: the embedded servers' sockets live in pgdata under each run's temporary folder,
+    # and a Unix socket's path has at most 107 bytes.
+    work = Path(tempfile.mkdtemp(prefix="st-", dir="/tmp"))
+    print(f"clones and logs (1/pytest.log, ...) in {work}; {os.cpu_count()} CPUs", flush=True)
     plan = []
     if args.only != "full":
         plan.append((head, "test-fast", "fast subset (make test-fast)"))
@@ -88,7 +90,7 @@ def main() -> None:
         for commit, target, what in plan:
             if commit not in checkouts:
                 checkouts[commit] = clone(commit, work / f"clone-{commit}")
-            log = work / f"{commit}-{target}-{round_}" / "pytest.log"
+            log = work / f"{len(timings) + 1}" / "pytest.log"
             log.parent.mkdir()
             timing = run_target(checkouts[commit], target, f"{commit} {what}", log)
             print(timing.line(), flush=True)

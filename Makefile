@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup superset browser citus demo test bench bench-loader bench-quality bench-dashboards serve clean
+.PHONY: setup superset browser citus demo test test-fast test-times bench bench-loader bench-quality bench-dashboards serve clean
 
 setup: $(STAMP) superset
 
@@ -73,9 +73,24 @@ demo: setup browser
 	$(BIN)/yibao serve
 
 ## The whole test suite, against a real embedded PostgreSQL, a local Citus cluster, Superset and
-## Chromium (Citus is built once, where it is missing: make citus).
+## Chromium (Citus is built once, where it is missing: make citus), on two pytest-xdist workers
+## (TEST_WORKERS=0: in one process). The tests of a module, and those of a warehouse built once
+## per session, share a worker (tests/conftest.py schedules them).
+TEST_WORKERS ?= 2
+PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS)
+
 test: setup browser citus
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
+	$(PYTEST)
+
+## The inner loop: every test but those that run the pipeline, a browser or Superset, or Citus
+## (markers set from the fixtures a test uses); PostgreSQL tests included. TESTS=tests/x.py for one file.
+test-fast: setup
+	$(PYTEST) -m "not pipeline and not browser and not citus" $(TESTS)
+
+## The suite's wall-clock times, fast subset and full suite, each in a clean clone of HEAD
+## (BASELINE=<commit> times that commit's full suite after them, the same way).
+test-times: setup browser citus
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.suite_times $(if $(BASELINE),--baseline $(BASELINE))
 
 ## Load and build 1M settlements, then one month of 1M over realistic persons and over 400 person
 ## IDs (BENCH_FLAGS=--settlements=10000000 for 10M, --skewed-persons=0 without the skewed month).

@@ -5,18 +5,34 @@ points at it for the code under test, so tests never see each other's data nor t
 developer's `.yibao`. On the embedded server the databases are provisioned as `yibao run`'s
 is, and the code under test connects as the pipeline role, not as a superuser; on the caller's
 server, as the caller's role.
+
+Markers come from the fixtures a test uses, directly or through other fixtures (FIXTURE_MARKERS):
+`make test-fast` leaves out what runs the pipeline, a browser or Superset, or Citus. Under
+pytest-xdist (`make test` runs two workers), each worker has its own YIBAO_HOME, embedded server
+and databases; a module's tests run on one worker, and so do the tests that read a warehouse
+built once for the session (ONE_WORKER): the workers write each test's group into a file, from
+which the controller's scheduler (a pytest-xdist loadscope whose scope is that group) reads it.
+pytest-xdist's own xdist_group marker cannot do it under pytest 9.2, which ignores the node IDs
+that marker rewrites.
 """
 
 from __future__ import annotations
 
+import csv
+import fcntl
+import json
 import os
+import subprocess
+import sys
 import uuid
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 SUMMARIES = pytest.StashKey[list[str]]()
 
@@ -24,6 +40,21 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLERS_SERVER = os.environ.get("WAREHOUSE_URL")
+CHROMIUM = "/usr/bin/chromium"
+
+# A test that uses one of these fixtures, directly or through the fixtures it uses, gets the marker.
+FIXTURE_MARKERS = {
+    "server_url": "db",  # a PostgreSQL server
+    "pipeline": "pipeline",  # run_pipeline in process
+    "yibao": "pipeline",  # the installed `yibao` command (its `run`)
+    "chromium": "browser",  # Chromium: the browser tests, the bulletin's PDF
+    "superset": "browser",  # a Superset server
+    "citus_cluster": "citus",  # the local Citus cluster
+}
+# Under pytest-xdist, the tests of a module run on one worker, which builds the module's warehouses
+# once; so do the tests that use one of these session fixtures, as one group of the name given
+# (the Citus tests compare with the demo warehouse, and a second cluster would double their memory).
+ONE_WORKER = {"demo_warehouse": "demo", "citus_cluster": "demo", "generated_warehouse": "generated"}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +67,28 @@ def isolated_home(tmp_path_factory) -> Path:
     (home / "dagster" / "dagster.yaml").touch()
     os.environ.setdefault("YIBAO_PSEUDONYM_KEY", "test-pseudonym-key")
     return home
+
+
+@contextmanager
+def exclusive(lock_file: Path):
+    """Hold an exclusive lock on `lock_file` (made when missing) across processes."""
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsed_dbt_project(tmp_path_factory) -> None:
+    """Under pytest-xdist, the dbt manifest parsed by one worker before any imports the Dagster
+    definitions: workers parsing at once read each other's half-written manifest."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # run_pipeline and the tests parse when the manifest is stale
+    from orchestration.dbt_project import ensure_manifest
+
+    # dbt parse connects nowhere: a URL that starts no embedded server is enough for the profile.
+    with exclusive(tmp_path_factory.getbasetemp().parent / "dbt-parse.lock"), \
+            patch.dict(os.environ, {"WAREHOUSE_URL": "host=localhost dbname=parse user=parse"}):
+        ensure_manifest()
 
 
 @pytest.fixture(scope="session")
@@ -72,31 +125,65 @@ def warehouse_url(server_url, monkeypatch) -> str:
     drop_database(server_url, url)
 
 
-@pytest.fixture(scope="module")
-def built_warehouse(server_url):
-    """Once per module: `built_warehouse(landing_dir)` runs the whole pipeline into a new database.
-
-    It creates a database, points WAREHOUSE_URL at it for the run only, runs `run_pipeline`
-    (loader and `dbt build`), fails unless the run succeeded and returns an autocommit
-    connection to the built warehouse. A pipeline run takes seconds: build each landing
-    directory once per module and let its tests share the result.
-    """
+@pytest.fixture(scope="session")
+def pipeline(server_url):
+    """`pipeline(url, landing_dir, **options)`: `run_pipeline` (options: full_refresh, bulletin)
+    into the warehouse `url`, with WAREHOUSE_URL pointing at it for the run only; the outcome."""
     from orchestration.pipeline import run_pipeline
 
-    urls, connections = [], []
-
-    def build(landing_dir: Path) -> psycopg.Connection:
-        url = create_database(server_url)
-        urls.append(url)
+    def run(url: str, landing_dir: Path, **options):
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("WAREHOUSE_URL", url)
             # run_pipeline sets these for Dagster and dbt; restore them after the run.
             for name in ("YIBAO_LANDING", *(f"YIBAO_PG_{part}" for part in
                                             ("HOST", "PORT", "USER", "PASSWORD", "DBNAME"))):
                 mp.delenv(name, raising=False)
-            outcome = run_pipeline(landing_dir)
+            return run_pipeline(landing_dir, **options)
+
+    return run
+
+
+class Yibao:
+    """The installed `yibao` command in a subprocess, with this process's environment."""
+
+    executable = str(Path(sys.executable).with_name("yibao"))
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 900
+                 ) -> subprocess.CompletedProcess:
+        return subprocess.run([self.executable, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+    def start(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([self.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="session")
+def yibao(server_url) -> Yibao:
+    """`yibao(*args)`: the installed command (`yibao run` loads and builds: marked `pipeline`)."""
+    return Yibao()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, which the bulletin's PDF and the browser tests need (make browser)."""
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: make browser"
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def built_warehouse(server_url, pipeline):
+    """Once per module: `built_warehouse(landing_dir)` runs the whole pipeline into a new database.
+
+    It fails unless the run succeeded and returns an autocommit connection to the built
+    warehouse. A pipeline run takes seconds: build each landing directory once per module and
+    let its tests share the result (or once per session: demo_warehouse, generated_warehouse).
+    """
+    urls, connections = [], []
+
+    def build(landing_dir: Path) -> psycopg.Connection:
+        urls.append(create_database(server_url))
+        outcome = pipeline(urls[-1], landing_dir)
         assert outcome.success, "pipeline failed:\n" + "\n".join(outcome.errors)
-        connections.append(psycopg.connect(url, autocommit=True))
+        connections.append(psycopg.connect(urls[-1], autocommit=True))
         return connections[-1]
 
     yield build
@@ -104,6 +191,108 @@ def built_warehouse(server_url):
         conn.close()
     for url in urls:
         drop_database(server_url, url)
+
+
+def clone_database(server_url: str, url: str) -> str:
+    """A copy of the warehouse `url` (PostgreSQL's template copy, which takes a moment where a
+    pipeline run takes many), provisioned as a new database is; the URL the pipeline uses for it.
+    Sessions still connected to `url` are ended first: a template must have none."""
+    from orchestration.roles import PIPELINE_ROLE, provision
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s "
+                      "and pid <> pg_backend_pid()", [database_name(url)])
+        admin.execute(f"create database {name} template {database_name(url)}")
+    clone = make_conninfo(server_url, dbname=name)
+    if CALLERS_SERVER:
+        return clone
+    provision(clone)
+    return make_conninfo(clone, user=PIPELINE_ROLE)
+
+
+@pytest.fixture
+def cloned_warehouse(server_url, monkeypatch):
+    """`cloned_warehouse(url)`: a copy of the warehouse `url` for a test that changes it;
+    WAREHOUSE_URL points at the copy for the rest of the test, which is dropped after it."""
+    clones = []
+
+    def clone(url: str) -> str:
+        clones.append(clone_database(server_url, url))
+        monkeypatch.setenv("WAREHOUSE_URL", clones[-1])
+        return clones[-1]
+
+    yield clone
+    for url in clones:
+        drop_database(server_url, url)
+
+
+DEMO = {"persons": 2000, "months": 8, "start": "2024-11"}
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory, yibao) -> Path:
+    """A generated landing directory of the demo's shape (`yibao generate`): eight months."""
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    result = yibao("generate", "--out", str(out), *(f"--{option}={value}" for option, value in DEMO.items()))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(server_url, demo_landing, yibao):
+    """The demo landing loaded and built once for the session by `yibao run`: (the pipeline's URL,
+    the run's completed process). Tests read it; a test that changes it works on a copy
+    (cloned_warehouse)."""
+    url = create_database(server_url)
+    result = yibao("run", "--landing", str(demo_landing), env={**os.environ, "WAREHOUSE_URL": url})
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield url, result
+    drop_database(server_url, url)
+
+
+# Two years of generated data, with every list full: the bulletin's half-years (2025-H2 against
+# 2024-H2) and enough persons that each screening rule's injected cases come every year.
+GENERATED = {"seed": 20240101, "start": "2024-01", "months": 24, "persons": 5000}
+
+
+def _append_rows(path: Path, rows: list[dict]) -> None:
+    with path.open(encoding="utf-8", newline="") as f:
+        columns = next(csv.reader(f))
+    with path.open("a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, columns, lineterminator="\n").writerows(rows)
+
+
+@pytest.fixture(scope="session")
+def generated_landing(tmp_path_factory) -> Path:
+    """GENERATED's landing directory (its ground truth in _ground_truth/), with rows to quarantine
+    in 2025-H2: two settlements of an unknown institution and a fund flow of an unknown county
+    (which also fails the warning check on the share of rows quarantined)."""
+    from orchestration.generator import generate
+
+    root = tmp_path_factory.mktemp("generated") / "landing"
+    generate(root, **GENERATED)
+    august = root / "settlement" / "2025-08.csv"
+    with august.open(encoding="utf-8", newline="") as f:
+        template = next(csv.DictReader(f))
+    _append_rows(august, [{**template, "settlement_id": f"BAD{i}", "institution_code": "NO_SUCH_INSTITUTION"}
+                          for i in range(2)])
+    _append_rows(root / "fund_flows" / "2025-09.csv",
+                 [{"month": "2025-09", "fund_code": "employee_pooled", "county_code": "999999",
+                   "direction": "income", "item": "interest", "amount": "1.00"}])
+    return root
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(server_url, pipeline, chromium, generated_landing):
+    """The generated landing built once for the session as `yibao run` builds it, bulletin
+    included (its links to a Superset at http://bureau.example:8088): (the pipeline's URL, the
+    run's outcome). Tests read it and leave it as they found it."""
+    url = create_database(server_url)
+    with patch.dict(os.environ, {"YIBAO_SUPERSET_URL": "http://bureau.example:8088"}):
+        outcome = pipeline(url, generated_landing, bulletin=True)
+    yield url, outcome
+    drop_database(server_url, url)
 
 
 @pytest.fixture
@@ -121,15 +310,46 @@ def database_name(url: str) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `citus` are skipped, saying why, where Citus is not installed."""
+    """Mark each test from the fixtures it uses (FIXTURE_MARKERS); tests marked `citus` are
+    skipped, saying why, where Citus is not installed. In a pytest-xdist worker, write each
+    test's group (ONE_WORKER, else its module) for the controller's scheduler."""
     from orchestration.citus_cluster import citus_installed
 
-    if citus_installed():
-        return
-    skip = pytest.mark.skip(reason="Citus is not installed (make citus)")
+    skip_citus = None if citus_installed() else pytest.mark.skip(reason="Citus is not installed (make citus)")
+    groups = {}
     for item in items:
-        if "citus" in item.keywords:
-            item.add_marker(skip)
+        used = set(getattr(item, "fixturenames", ()))  # the closure: fixtures of fixtures too
+        for marker in sorted({FIXTURE_MARKERS[name] for name in used & FIXTURE_MARKERS.keys()}):
+            item.add_marker(marker)
+        if skip_citus and "citus" in item.keywords:
+            item.add_marker(skip_citus)
+        groups[item.nodeid] = next((ONE_WORKER[name] for name in ONE_WORKER if name in used), item.module.__name__)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        written = groups_file(config).with_suffix(f".{os.environ['PYTEST_XDIST_WORKER']}")
+        written.write_text(json.dumps(groups))
+        written.replace(groups_file(config))  # whole, whichever worker writes last (they agree)
+
+
+def groups_file(config) -> Path:
+    """Where the workers leave each test's group: in the controller's base temporary folder,
+    which holds the workers' own."""
+    basetemp = config._tmp_path_factory.getbasetemp()
+    return (basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp) / "xdist-groups.json"
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's loadscope scheduling with the tests' groups as scopes: each group goes
+    whole to one worker (the workers have collected, and written the groups, before it asks)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if not hasattr(self, "groups"):
+                self.groups = json.loads(groups_file(config).read_text())
+            return self.groups[nodeid]
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -191,16 +191,13 @@ INSPECTIONS = {
 }
 
 
-def write_marts_landing(root: Path, policy: dict[str, str] | None = None) -> Path:
-    """Write the landing directory above under `root`; `policy` becomes policy_parameters.csv."""
+def write_marts_landing(root: Path) -> Path:
+    """Write the landing directory above under `root` (no policy_parameters.csv: the defaults)."""
     reference = root / "reference"
     write_csv(reference / "counties.csv", "counties", COUNTIES)
     write_csv(reference / "institutions.csv", "institutions", INSTITUTIONS)
     write_csv(reference / "budgets.csv", "budgets", BUDGETS)
     write_csv(reference / "fund_opening_balance.csv", "fund_opening_balance", FUND_OPENING_BALANCES)
-    if policy:
-        write_csv(reference / "policy_parameters.csv", "policy_parameters",
-                  [{"key": key, "value": value} for key, value in policy.items()])
     for source, files in (("settlement", SETTLEMENTS), ("fund_flows", FUND_FLOWS),
                           ("inspection", INSPECTIONS)):
         for month, rows in files.items():

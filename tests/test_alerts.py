@@ -40,17 +40,6 @@ def landing(root: Path) -> Path:
     return root
 
 
-def build(url: str, root: Path, monkeypatch) -> None:
-    from orchestration.pipeline import run_pipeline
-
-    monkeypatch.setenv("WAREHOUSE_URL", url)
-    for name in ("YIBAO_LANDING", "YIBAO_PG_HOST", "YIBAO_PG_PORT", "YIBAO_PG_USER", "YIBAO_PG_PASSWORD",
-                 "YIBAO_PG_DBNAME"):
-        monkeypatch.delenv(name, raising=False)
-    outcome = run_pipeline(root)
-    assert outcome.success, outcome.errors
-
-
 def expected_conditions(conn) -> dict[tuple[str, str, str], list[str]]:
     """(kind, subject, level) → recipients, straight from the marts and the recipients above."""
     found = {}
@@ -74,17 +63,24 @@ def notifications(conn) -> list[tuple]:
                            order by n.notification_id""").fetchall()
 
 
+def outbox_files() -> dict[Path, bytes]:
+    """The outbox's mails (those of every warehouse the session built: named by notification)."""
+    from orchestration.alerts.delivery import outbox
+
+    return {path: path.read_bytes() for path in outbox().glob("*.eml")}
+
+
 @pytest.fixture(scope="module")
-def warehouse(server_url):
+def warehouse(server_url, pipeline, tmp_path_factory):
+    """The landing built once for the module; the tests after the first build on it again."""
     url = create_database(server_url)
+    outcome = pipeline(url, landing(tmp_path_factory.mktemp("alerts") / "landing"))
+    assert outcome.success, outcome.errors
     yield url
     drop_database(server_url, url)
 
 
-def test_recipient_rows_that_break_a_rule_are_quarantined(warehouse, tmp_path_factory):
-    root = landing(tmp_path_factory.mktemp("alerts") / "landing")
-    with pytest.MonkeyPatch.context() as mp:
-        build(warehouse, root, mp)
+def test_recipient_rows_that_break_a_rule_are_quarantined(warehouse):
     with psycopg.connect(warehouse) as conn:
         assert conn.execute("select count(*) from raw.alert_recipients").fetchone()[0] == 4
         reasons = dict(conn.execute("select line_number, reason from quarantine.alert_recipients"))
@@ -114,44 +110,37 @@ def test_each_condition_is_notified_once_to_the_prefecture_and_its_county(wareho
     assert "平南縣" in overspend["K1"][8] or "%E5%B9%B3%E5%8D%97%E7%B8%A3" in overspend["K1"][8]
 
 
-def test_a_second_build_notifies_nothing_again(warehouse, tmp_path_factory):
-    from orchestration.alerts.delivery import outbox
+def test_the_next_build_notifies_only_the_resolved_condition_once(warehouse, pipeline, tmp_path_factory):
+    """K1's 2025 budget raised from 100,000 to 200,000: its 40,000 by April are under budget.
+    Every other condition holds still and is notified nothing again, in the build's alerts step
+    nor in the next one's."""
+    from orchestration.alerts import notify
 
     with psycopg.connect(warehouse) as conn:
         before = notifications(conn)
-    files = sorted(outbox().glob("*.eml"))
-    root = landing(tmp_path_factory.mktemp("alerts-again") / "landing")
-    with pytest.MonkeyPatch.context() as mp:
-        build(warehouse, root, mp)
-    with psycopg.connect(warehouse) as conn:
-        assert notifications(conn) == before
-        assert conn.execute("select count(*) from audit.alert_conditions where resolved_at is null").fetchone()[0] \
-            == len(before)
-    assert sorted(outbox().glob("*.eml")) == files
-
-
-def test_a_resolved_condition_is_notified_once(warehouse, tmp_path_factory):
-    """K1's 2025 budget raised from 100,000 to 200,000: its 40,000 by April are under budget."""
-    from orchestration.alerts import notify
-
+    mails = outbox_files()
     root = landing(tmp_path_factory.mktemp("alerts-resolved") / "landing")
     raised = [{**b, "annual_budget": "200000.00"} if (b["year"], b["institution_code"]) == ("2025", "K1") else b
               for b in BUDGETS]
     write_csv(root / "reference" / "budgets.csv", "budgets", raised)
-    with pytest.MonkeyPatch.context() as mp:
-        build(warehouse, root, mp)
+    outcome = pipeline(warehouse, root)
+    assert outcome.success, outcome.errors
     with psycopg.connect(warehouse, autocommit=True) as conn:
         (recorded, deliveries) = notify(conn)  # what the next build's alerts step does
         assert (recorded.opened, recorded.resolved, deliveries) == (0, 0, [])
-        resolved = [s for s in notifications(conn) if s[3] == "resolved"]
+        after = notifications(conn)
+        assert conn.execute("select count(*) from audit.alert_conditions where resolved_at is null").fetchone()[0] \
+            == len(before) - 1
         (condition,) = conn.execute("""select resolved_month, resolved_figure from audit.alert_conditions
                                        where subject = 'K1' and resolved_at is not null""").fetchall()
+    assert after[:len(before)] == before
+    resolved = after[len(before):]
     assert [(s[0], s[1]) for s in resolved] == [("overspend", "K1")]
     kind, subject, level, event, recipients, delivered_to, title, body, link, figure, nid = resolved[0]
+    assert {path for path, mail in outbox_files().items() if mails.get(path) != mail} == {Path(delivered_to)}
     assert recipients == CITY + COUNTY["450821"]
     assert title.startswith("【預警解除】") and "超支率-40.00%" in body and "未超支" in body
     assert condition == (date(2025, 4, 1), Decimal("-0.4")) and figure == Decimal("-0.4")
-    assert Path(delivered_to).exists()
 
 
 class Collector:
@@ -171,19 +160,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_smtp_delivers_each_notification_once_and_retries_when_the_server_was_down(server_url, tmp_path_factory):
-    from orchestration.alerts.delivery import SmtpSettings, deliver_pending, outbox
+def test_smtp_delivers_each_notification_once_and_retries_when_the_server_was_down(server_url, pipeline,
+                                                                                    tmp_path_factory):
+    from orchestration.alerts.delivery import SmtpSettings, deliver_pending
 
     url = create_database(server_url)
     port = free_port()
     root = landing(tmp_path_factory.mktemp("alerts-smtp") / "landing")
-    outbox_before = sorted(outbox().glob("*.eml"))
+    outbox_before = outbox_files()
     collector = Collector()
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("YIBAO_SMTP_HOST", "127.0.0.1")
             mp.setenv("YIBAO_SMTP_PORT", str(port))
-            build(url, root, mp)  # nobody listens on the port yet
+            assert pipeline(url, root).success  # nobody listens on the port yet
             with psycopg.connect(url) as conn:
                 pending = conn.execute("""select count(*), min(attempts), bool_and(last_error is not null)
                                           from audit.notifications where delivered_at is null""").fetchone()
@@ -213,4 +203,4 @@ def test_smtp_delivers_each_notification_once_and_retries_when_the_server_was_do
         envelope, mail = by_id[nid]
         assert envelope == [address for _, address in getaddresses(recipients)]
         assert mail["Subject"] == title and delivered_to == f"smtp://127.0.0.1:{port}"
-    assert sorted(outbox().glob("*.eml")) == outbox_before  # SMTP instead of the outbox
+    assert outbox_files() == outbox_before  # SMTP instead of the outbox

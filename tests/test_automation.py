@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import ROOT, create_database, drop_database
 from tests.landing_files import write_csv
 from tests.marts_landing import write_marts_landing
-from tests.test_alerts import build
 
 APRIL = "settlement/2025-04.csv"
 WAIT_SECONDS = 900
@@ -24,7 +23,7 @@ def employee_expenditure(conn, month: str) -> Decimal:
                            where fund_code = 'employee_pooled' and month = %s""", [month]).fetchone()[0]
 
 
-def test_a_changed_file_is_loaded_by_the_daemon_without_a_manual_run(server_url, tmp_path, monkeypatch):
+def test_a_changed_file_is_loaded_by_the_daemon_without_a_manual_run(server_url, pipeline, tmp_path, monkeypatch):
     import dagster as dg
 
     from dashboards.server import stop
@@ -33,7 +32,8 @@ def test_a_changed_file_is_loaded_by_the_daemon_without_a_manual_run(server_url,
     url = create_database(server_url)
     root = write_marts_landing(tmp_path / "landing")
     try:
-        build(url, root, monkeypatch)
+        assert pipeline(url, root).success
+        monkeypatch.setenv("WAREHOUSE_URL", url)  # the daemon's warehouse
         with psycopg.connect(url) as conn:
             before_expenditure = employee_expenditure(conn, "2025-04-01")
             last_load = conn.execute("select max(load_id) from audit.file_loads").fetchone()[0]

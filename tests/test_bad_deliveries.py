@@ -15,7 +15,6 @@ import psycopg
 import pytest
 
 from orchestration.generator import generate
-from orchestration.pipeline import run_pipeline
 from tests.conftest import create_database, drop_database
 from tests.landing_files import write_csv
 from tests.mart_snapshot import snapshot
@@ -42,15 +41,6 @@ def landing(tmp_path_factory) -> Path:
     return root
 
 
-def _run(url: str, landing: Path):
-    """`run_pipeline` into the warehouse `url`."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WAREHOUSE_URL", url)
-        for name in ("YIBAO_LANDING", *(f"YIBAO_PG_{part}" for part in ("HOST", "PORT", "USER", "PASSWORD", "DBNAME"))):
-            mp.delenv(name, raising=False)
-        return run_pipeline(landing)
-
-
 @pytest.fixture(scope="module")
 def warehouses(server_url):
     """New databases on the test server, dropped after the module."""
@@ -66,12 +56,12 @@ def warehouses(server_url):
 
 
 @pytest.fixture(scope="module")
-def first_run(landing, warehouses, tmp_path_factory):
+def first_run(landing, warehouses, pipeline, tmp_path_factory):
     """The warehouse after a run on the landing directory, and the run's outcome."""
     copy = tmp_path_factory.mktemp("first") / "landing"
     shutil.copytree(landing, copy)
     url = warehouses()
-    return url, copy, _run(url, copy)
+    return url, copy, pipeline(url, copy)
 
 
 def test_a_row_with_a_bad_id_number_is_quarantined_and_the_marts_are_built(first_run):
@@ -88,7 +78,7 @@ def test_a_row_with_a_bad_id_number_is_quarantined_and_the_marts_are_built(first
 
 
 def test_a_corrupt_redelivery_beside_a_correction_builds_the_marts_on_the_effective_data(
-        first_run, landing, warehouses, tmp_path):
+        first_run, landing, warehouses, pipeline, tmp_path):
     """February's settlements come again as a ZIP archive and April's enrollments without a
     column, beside a correction of March's settlements: the marts equal those of a warehouse
     built from the effective files (February and April as delivered before, March corrected)."""
@@ -101,7 +91,7 @@ def test_a_corrupt_redelivery_beside_a_correction_builds_the_marts_on_the_effect
     corrected = [r for i, r in enumerate(rows) if i % 7 or r["settlement_id"] in referenced or r["reversal_of"]]
     write_csv(root / "settlement" / "2024-03.csv", "settlement", corrected, columns=header)
 
-    outcome = _run(url, root)
+    outcome = pipeline(url, root)
 
     assert not outcome.success
     assert "marts/fund_balance_monthly" in outcome.marts
@@ -118,7 +108,7 @@ def test_a_corrupt_redelivery_beside_a_correction_builds_the_marts_on_the_effect
     shutil.copytree(landing, effective)
     shutil.copy(root / "settlement" / "2024-03.csv", effective / "settlement" / "2024-03.csv")
     rebuilt = warehouses()
-    assert _run(rebuilt, effective).success
+    assert pipeline(rebuilt, effective).success
     with psycopg.connect(url) as conn, psycopg.connect(rebuilt) as other:
         built, expected = snapshot(conn, other_warehouse=True), snapshot(other, other_warehouse=True)
         assert conn.execute("select count(*) from raw.settlement where _month = '2024-03-01'").fetchone()[0] == \

@@ -5,11 +5,8 @@ links to its dashboard filtered to the period; `yibao bulletin` refuses what it 
 
 from __future__ import annotations
 
-import csv
 import os
 import re
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,55 +21,19 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.bulletin import labels
-from tests.conftest import create_database, drop_database
 
 PERIOD = "2025-H2"
 FIRST, LAST = date(2025, 7, 1), date(2025, 12, 1)
 PREV_FIRST, PREV_LAST = date(2024, 7, 1), date(2024, 12, 1)
-YIBAO = str(Path(sys.executable).with_name("yibao"))
-
-
-def _append_rows(path: Path, rows: list[dict]) -> None:
-    with path.open(encoding="utf-8", newline="") as f:
-        columns = next(csv.reader(f))
-    with path.open("a", encoding="utf-8", newline="") as f:
-        csv.DictWriter(f, columns, lineterminator="\n").writerows(rows)
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    """Two years of generated data (2024-01 to 2025-12), with rows to quarantine in the half-year:
-    two settlements of an unknown institution and a fund flow of an unknown county (which also
-    fails the warning check on the share of rows quarantined). The generator scales the policy
-    parameters (growth base, top-N) with the persons, so that every list is full."""
-    from orchestration.generator import generate
-
-    root = tmp_path_factory.mktemp("bulletin") / "landing"
-    generate(root, persons=3000, months=24, start="2024-01")
-    august = root / "settlement" / "2025-08.csv"
-    with august.open(encoding="utf-8", newline="") as f:
-        template = next(csv.DictReader(f))
-    _append_rows(august, [{**template, "settlement_id": f"BAD{i}", "institution_code": "NO_SUCH_INSTITUTION"}
-                          for i in range(2)])
-    _append_rows(root / "fund_flows" / "2025-09.csv",
-                 [{"month": "2025-09", "fund_code": "employee_pooled", "county_code": "999999",
-                   "direction": "income", "item": "interest", "amount": "1.00"}])
-    return root
-
-
-@pytest.fixture(scope="module")
-def run(server_url, landing):
-    """`run_pipeline` as `yibao run` calls it (bulletin included), on a database of its own."""
-    from orchestration.pipeline import run_pipeline
-
-    url = create_database(server_url)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WAREHOUSE_URL", url)
-        mp.setenv("YIBAO_SUPERSET_URL", "http://bureau.example:8088")
-        outcome = run_pipeline(landing, bulletin=True)
-        with psycopg.connect(url, autocommit=True) as conn:
-            yield outcome, conn, url
-    drop_database(server_url, url)
+def run(generated_warehouse):
+    """`run_pipeline` as `yibao run` calls it (bulletin included): the session's generated
+    warehouse (tests/conftest.py), two years of data with rows to quarantine in 2025-H2."""
+    url, outcome = generated_warehouse
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield outcome, conn, url
 
 
 @pytest.fixture(scope="module")
@@ -385,23 +346,21 @@ def test_each_section_links_to_its_dashboard_filtered_to_the_period(run):
 
 # ---------------------------------------------------------------- the command
 
-def test_yibao_bulletin_prints_its_paths_and_refuses_an_incomplete_or_malformed_period(run):
+def test_yibao_bulletin_prints_its_paths_and_refuses_an_incomplete_or_malformed_period(run, yibao):
     _, _, url = run
     env = {**os.environ, "WAREHOUSE_URL": url}
-    written = subprocess.run([YIBAO, "bulletin", "--period", "2025-H1"], capture_output=True, text=True, env=env,
-                             timeout=300)
+    written = yibao("bulletin", "--period", "2025-H1", env=env, timeout=300)
     assert written.returncode == 0, written.stderr
     paths = [Path(line) for line in written.stdout.splitlines()]
     assert [p.name for p in paths] == [f"yibao-bulletin-2025-H1.{ext}" for ext in ("html", "pdf", "xlsx")]
     assert all(p.exists() for p in paths)
 
-    incomplete = subprocess.run([YIBAO, "bulletin", "--period", "2026-H1"], capture_output=True, text=True, env=env,
-                                timeout=300)
+    incomplete = yibao("bulletin", "--period", "2026-H1", env=env, timeout=300)
     assert incomplete.returncode == 1
     assert "2026-H1 is not complete in the warehouse: its data runs from 2024-01 to 2025-12" in incomplete.stderr
     assert "Traceback" not in incomplete.stderr
 
-    malformed = subprocess.run([YIBAO, "bulletin", "--period", "2025-3"], capture_output=True, text=True, env=env)
+    malformed = yibao("bulletin", "--period", "2025-3", env=env, timeout=300)
     assert malformed.returncode == 2
     assert "period '2025-3' is not a half-year: write YYYY-H1 or YYYY-H2" in malformed.stderr
 

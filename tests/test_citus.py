@@ -18,7 +18,6 @@ from psycopg.conninfo import make_conninfo
 from dashboards.counties import database_role
 from dashboards.reader import ensure_readers, reader_url
 from dashboards.settings import ASSETS
-from orchestration.generator import generate
 from orchestration.raw_schema import ensure_schemas
 from orchestration.rules import QUARANTINE
 from orchestration.sources import ALL_SOURCES
@@ -126,16 +125,16 @@ def test_case_reviews_are_checked_again_on_citus(citus_db, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("citus") / "landing"
-    generate(root, start="2024-11", months=8, persons=1500)
-    return root
+def landing(demo_landing) -> Path:
+    return demo_landing
 
 
 @pytest.fixture(scope="module")
-def single_server(built_warehouse, landing) -> psycopg.Connection:
-    """The landing directory loaded and built on the embedded server, for comparison."""
-    return built_warehouse(landing)
+def single_server(demo_warehouse) -> psycopg.Connection:
+    """The landing directory loaded and built on the embedded server (the session's demo
+    warehouse), for comparison."""
+    with psycopg.connect(demo_warehouse[0], autocommit=True) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ fund flows loaded twice)."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -14,10 +12,9 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
+import pytest
 
 from orchestration.generator import generate
-
-YIBAO = str(Path(sys.executable).with_name("yibao"))
 
 
 def loads_started(url: str) -> bool:
@@ -32,17 +29,17 @@ def fund_flows_in(landing: Path) -> Decimal:
                for row in csv.DictReader(path.open(encoding="utf-8-sig", newline="")))
 
 
-def test_a_second_run_waits_for_the_first(warehouse_url, tmp_path):
+def test_a_second_run_waits_for_the_first(warehouse_url, yibao, tmp_path):
     landing = tmp_path / "landing"
     generate(landing, seed=3, start="2025-01", months=4, persons=1000)
-    command = [YIBAO, "run", "--landing", str(landing)]
+    command = ["run", "--landing", str(landing)]
 
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = yibao.start(*command)
     deadline = time.monotonic() + 300
     while not loads_started(warehouse_url):
         assert first.poll() is None and time.monotonic() < deadline, "the first run did not start loading"
         time.sleep(0.2)
-    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = yibao.start(*command)
     first_out, first_err = first.communicate(timeout=900)
     second_out, second_err = second.communicate(timeout=900)
 
@@ -57,6 +54,7 @@ def test_a_second_run_waits_for_the_first(warehouse_url, tmp_path):
         assert conn.execute("select sum(amount) from raw.fund_flows").fetchone()[0] == fund_flows_in(landing)
 
 
+@pytest.mark.pipeline  # the job, in process
 def test_a_run_of_the_job_itself_waits_for_the_run_lock(warehouse_url, tmp_path, monkeypatch):
     """The daemon's runs (the landing sensor's, the monthly schedule's) execute the job without
     `yibao run`: its steps take the lock themselves, so the job loads nothing while another

@@ -32,10 +32,8 @@ from dashboards.reader import READER, reader_url
 from dashboards.server import free_port, running_superset
 from dashboards.settings import ASSETS, superset_home
 from orchestration.warehouse import yibao_home
-from orchestration.generator import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
@@ -70,12 +68,10 @@ FIGURES = figures_to_check()
 
 
 @pytest.fixture(scope="module")
-def warehouse(built_warehouse, server_url, tmp_path_factory) -> str:
-    """A warehouse built by the pipeline from a small generated landing; the pipeline's URL."""
-    landing = tmp_path_factory.mktemp("dashboards") / "landing"
-    generate(landing, seed=7, start="2024-11", months=8, persons=2000)
-    conn = built_warehouse(landing)
-    return make_conninfo(server_url, dbname=conn.info.dbname, user=conn.info.user)
+def warehouse(demo_warehouse) -> str:
+    """The session's demo warehouse (tests/conftest.py), built by the pipeline from a small
+    generated landing; the pipeline's URL."""
+    return demo_warehouse[0]
 
 
 @pytest.fixture(scope="module")
@@ -117,10 +113,10 @@ def asked_elsewhere() -> list[Request]:
 
 
 @pytest.fixture(scope="module")
-def leader_page(superset, users, asked_elsewhere) -> Page:
+def leader_page(superset, users, asked_elsewhere, chromium) -> Page:
     """A Chromium tab logged in through the login form as the leadership user."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.on("request", lambda request: None if request.url.startswith(superset)
                 else asked_elsewhere.append(request))

@@ -22,7 +22,6 @@ import psycopg
 import pytest
 
 from orchestration.generator import generate
-from orchestration.pipeline import run_pipeline
 from orchestration.sources import SETTLEMENT_AMOUNTS
 from tests.landing_files import write_csv
 from tests.mart_snapshot import snapshot
@@ -60,7 +59,7 @@ def _snapshot(conn: psycopg.Connection) -> dict:
     return snapshot(conn, tuple(f"intermediate.{name}" for name in INCREMENTAL_INTERMEDIATES))
 
 
-def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_path):
+def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, pipeline, tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(generated, landing)
     months = sorted(p.stem for p in (landing / "settlement").glob("*.csv"))
@@ -69,7 +68,7 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_
     for source in MONTHLY:
         (held_back / source).mkdir(parents=True)
         shutil.move(landing / source / f"{last}.csv", held_back / source / f"{last}.csv")
-    assert run_pipeline(landing).success
+    assert pipeline(warehouse_url, landing).success
 
     for source in MONTHLY:
         shutil.move(held_back / source / f"{last}.csv", landing / source / f"{last}.csv")
@@ -84,7 +83,7 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_
     write_csv(landing / "settlement" / f"{redelivered}.csv", "settlement", kept, columns=header)
     moved = _spell_in_another_category(landing, months[0], last)
 
-    _assert_incremental_build_equals_full_build(landing, warehouse_url)
+    _assert_incremental_build_equals_full_build(pipeline, landing, warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("""select distinct category from intermediate.int_fund_paid_attributed
                                where person_key in (select fct.person_key from marts.fct_settlements fct
@@ -100,7 +99,7 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, tmp_
 
     header, rows = _rows(landing / "enrollment" / f"{redelivered}.csv")
     write_csv(landing / "enrollment" / f"{redelivered}.csv", "enrollment", rows[1:], columns=header)
-    _assert_incremental_build_equals_full_build(landing, warehouse_url)
+    _assert_incremental_build_equals_full_build(pipeline, landing, warehouse_url)
 
 
 def _spell_in_another_category(landing: Path, first: str, last: str) -> dict:
@@ -117,12 +116,12 @@ def _spell_in_another_category(landing: Path, first: str, last: str) -> dict:
     return moved
 
 
-def _assert_incremental_build_equals_full_build(landing: Path, warehouse_url: str) -> None:
-    incremental = run_pipeline(landing)
+def _assert_incremental_build_equals_full_build(pipeline, landing: Path, warehouse_url: str) -> None:
+    incremental = pipeline(warehouse_url, landing)
     assert incremental.success, incremental.errors
     with psycopg.connect(warehouse_url) as conn:
         built = _snapshot(conn)
-    full = run_pipeline(landing, full_refresh=True)
+    full = pipeline(warehouse_url, landing, full_refresh=True)
     assert full.success, full.errors
     with psycopg.connect(warehouse_url) as conn:
         rebuilt = _snapshot(conn)

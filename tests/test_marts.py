@@ -1,8 +1,10 @@
 """The four contract marts (docs/marts.md) on a small hand-made landing directory.
 
 The landing directory is described in tests/marts_landing.py. Every expected value below was
-worked out by hand from it and is written out literally. The pipeline runs twice in this
-module: once with the default policy parameters and once with a policy_parameters.csv.
+worked out by hand from it and is written out literally. The pipeline runs once in this module,
+with the default policy parameters: the dbt unit tests give the models landed overrides
+(payable_months_excess, top_usage_city, overspend_tolerance, inspection_lookback_months,
+top_usage_county), and tests/test_lists_marts.py lands a policy_parameters.csv.
 """
 
 from __future__ import annotations
@@ -14,20 +16,11 @@ import pytest
 
 from tests.marts_landing import write_marts_landing
 
-POLICY_OVERRIDES = {"top_usage_city": "1", "overspend_tolerance": "0.05", "payable_months_excess": "20"}
-
 
 @pytest.fixture(scope="module")
 def marts(built_warehouse, tmp_path_factory):
     """The warehouse built from the landing directory with the default policy parameters."""
     return built_warehouse(write_marts_landing(tmp_path_factory.mktemp("marts_landing")))
-
-
-@pytest.fixture(scope="module")
-def marts_with_policy(built_warehouse, tmp_path_factory):
-    """The same landing directory with POLICY_OVERRIDES in reference/policy_parameters.csv."""
-    root = tmp_path_factory.mktemp("marts_landing_policy")
-    return built_warehouse(write_marts_landing(root, policy=POLICY_OVERRIDES))
 
 
 def ym(text: str) -> date:
@@ -327,33 +320,3 @@ EXPECTED_OVERSPEND = {
 @pytest.mark.parametrize("institution_code", EXPECTED_OVERSPEND)
 def test_overspend_year_to_date_projection_and_band(marts, institution_code):
     assert rows(marts, OVERSPEND, institution_code) == EXPECTED_OVERSPEND[institution_code]
-
-
-# ------------------------------------------------------------------ policy_parameters.csv
-
-def test_policy_parameters_override_the_defaults(marts_with_policy):
-    # top_usage_city 1: only C1 is in the city usage list, so C3 (in no list) drops out.
-    assert rows(marts_with_policy, """select institution_code, is_top_usage, is_top_growth, is_candidate
-                                      from marts.institution_ranking_half_year
-                                      where period = '2025-H1' and scope = 'city'
-                                      order by institution_code""") == [
-        ("C1", True, True, True),
-        ("C2", False, True, False),
-        ("C3", False, False, False),
-        ("C4", False, True, True),
-        ("C5", False, False, False),
-        ("C6", False, False, False),
-    ]
-    # overspend_tolerance 0.05: C1's 5 % in February is still tolerated, C2's 10 % is over.
-    assert rows(marts_with_policy, """select institution_code, array_agg(band order by month)
-                                      from marts.institution_overspend
-                                      where year = 2025 and institution_code in ('C1', 'C2')
-                                      group by 1 order by 1""") == [
-        ("C1", ["under", "tolerated", "under", "over"]),
-        ("C2", ["under", "under", "under", "over"]),
-    ]
-    # payable_months_excess 20: 18.75 months (May) and exactly 15 (April) are now normal.
-    assert rows(marts_with_policy, """select array_agg(status order by month) from marts.fund_payable_months
-                                      where fund_code = 'employee_pooled'""") == [
-        (["excess", "excess", "excess", "normal", "normal", "excess", "excess"],),
-    ]

@@ -6,23 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import psycopg
-import pytest
 
-from orchestration.generator import generate
-
-YIBAO = str(Path(sys.executable).with_name("yibao"))
-KEY, OTHER_KEY = "first-pseudonym-key-0123456789", "second-pseudonym-key-9876543210"
-
-
-def yibao_run(landing: Path, key: str, *flags: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "YIBAO_PSEUDONYM_KEY": key}
-    return subprocess.run([YIBAO, "run", "--landing", str(landing), *flags], env=env,
-                          capture_output=True, text=True, timeout=900)
+OTHER_KEY = "second-pseudonym-key-9876543210"
 
 
 def person_keys(url: str) -> dict[str, tuple[str, str]]:
@@ -46,26 +33,24 @@ def test_the_padded_keys_give_python_s_hmac():
         assert manual == hmac.new(key, b"P1", hashlib.sha256).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("pseudonym") / "landing"
-    generate(out, seed=5, start="2025-01", months=2, persons=300)
-    return out
+def test_a_run_with_another_key_refuses_to_build_until_a_full_refresh(demo_warehouse, demo_landing,
+                                                                    cloned_warehouse, yibao):
+    """On a copy of the session's demo warehouse, built with the session's key."""
+    url = cloned_warehouse(demo_warehouse[0])
+    key = os.environ["YIBAO_PSEUDONYM_KEY"]
+    built = person_keys(url)
+    assert built and all(person_key == hmac_sha256(key, person) for person, person_key in built.values())
 
+    def run(*flags: str):
+        return yibao("run", "--landing", str(demo_landing), *flags, env={**os.environ, "YIBAO_PSEUDONYM_KEY": OTHER_KEY})
 
-def test_a_run_with_another_key_refuses_to_build_until_a_full_refresh(warehouse_url, landing):
-    first = yibao_run(landing, KEY)
-    assert first.returncode == 0, first.stdout + first.stderr
-    built = person_keys(warehouse_url)
-    assert built and all(key == hmac_sha256(KEY, person) for person, key in built.values())
-
-    refused = yibao_run(landing, OTHER_KEY)
+    refused = run()
     assert refused.returncode == 1
     assert "pseudonym key is not the one the marts' person_key were built with" in refused.stdout
     assert "--full-refresh" in refused.stdout
-    assert person_keys(warehouse_url) == built
+    assert person_keys(url) == built
 
-    rebuilt = yibao_run(landing, OTHER_KEY, "--full-refresh")
+    rebuilt = run("--full-refresh")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    assert all(key == hmac_sha256(OTHER_KEY, person) for person, key in person_keys(warehouse_url).values())
-    assert yibao_run(landing, OTHER_KEY).returncode == 0
+    assert all(person_key == hmac_sha256(OTHER_KEY, person) for person, person_key in person_keys(url).values())
+    assert run().returncode == 0

@@ -269,16 +269,15 @@ def test_the_checks_are_wired_to_the_raw_assets_and_the_settlement_fact(isolated
     assert [node.name for node in job.graph.nodes if node.name.startswith("dbt_models")] == ["dbt_models"]
 
 
-def test_a_failing_check_stops_dbt_naming_the_file_and_the_rule(warehouse_url, tmp_path):
+def test_a_failing_check_stops_dbt_naming_the_file_and_the_rule(warehouse_url, pipeline, tmp_path):
     """An aggregate of a file, not a row: the opening balances lack a fund."""
-    from orchestration.pipeline import run_pipeline
     from orchestration.warehouse import connect, yibao_home
 
     root = write_marts_landing(tmp_path / "landing")
     balances = root / "reference" / "fund_opening_balance.csv"
     write_csv(balances, "fund_opening_balance", list(csv.DictReader(balances.open(encoding="utf-8")))[:2])
 
-    result = run_pipeline(root)
+    result = pipeline(warehouse_url, root)
 
     assert not result.success and result.marts == []
     message = "\n".join(result.errors)

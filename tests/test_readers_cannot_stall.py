@@ -4,30 +4,22 @@ most that long."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import psycopg
 
 from dashboards.reader import READER, reader_url
 from orchestration.generator import generate
 
-YIBAO = str(Path(sys.executable).with_name("yibao"))
 TIMEOUT = "90s"  # long enough for the second run's dbt to reach the mart while the query runs
 
 
-def yibao_run(landing: Path, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run([YIBAO, "run", "--landing", str(landing)], capture_output=True, text=True, timeout=timeout)
-
-
-def test_a_running_analyst_query_does_not_stop_a_run(warehouse_url, tmp_path, monkeypatch):
+def test_a_running_analyst_query_does_not_stop_a_run(warehouse_url, yibao, tmp_path, monkeypatch):
     monkeypatch.setenv("YIBAO_READER_STATEMENT_TIMEOUT", TIMEOUT)
     landing = tmp_path / "landing"
     generate(landing, seed=9, start="2025-01", months=2, persons=300)
-    assert yibao_run(landing, 900).returncode == 0
+    assert yibao("run", "--landing", str(landing)).returncode == 0
     with psycopg.connect(warehouse_url) as owner:
         settings = owner.execute("""select unnest(setconfig) from pg_db_role_setting
                                     where setrole = %s::regrole""", [READER]).fetchall()
@@ -59,7 +51,7 @@ def test_a_running_analyst_query_does_not_stop_a_run(warehouse_url, tmp_path, mo
     watching.start()
     started = time.monotonic()
     try:
-        run = yibao_run(landing, 300)  # without a timeout the query would hold the run for 600 s
+        run = yibao("run", "--landing", str(landing), timeout=300)  # without a timeout the query would hold the run for 600 s
     finally:
         query.join(700)
         watching.join()

@@ -1,7 +1,7 @@
 """Screening rules of marts.suspicious_settlements, and no personal data in any mart.
 
 Two warehouses are built in this module:
-- a generated landing directory (5,000 persons, 12 months): the generator records every case
+- the session's generated landing directory (tests/conftest.py): the generator records every case
   it injects in _ground_truth/suspicious.csv; per rule, recall over the injected cases must be
   1.0. Recall and precision are printed (`pytest -s`) and written into the assertion message;
 - the hand-made landing directory of tests/suspicious_landing.py, whose expected flags and
@@ -18,29 +18,23 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import psycopg
 import pytest
 from psycopg import sql
 
-from orchestration.generator import generate
 from orchestration.generator.anomalies import RULES
+from tests.conftest import GENERATED
 from tests.suspicious_landing import write_suspicious_landing
 
-GENERATED = {"seed": 20240101, "start": "2024-01", "months": 12, "persons": 5000}
 EXACT_RULES = ("ci_high_cost", "diabetes_drug_cost")  # the generator labels their natural cases too
 ID_CARD = re.compile(r"^\d{17}[\dX]$")
 PERSONAL_COLUMN = re.compile(r"id_card|idcard|birth|身份證|出生", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
-def generated_landing(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("generated")
-    generate(root, **GENERATED)
-    return root
-
-
-@pytest.fixture(scope="module")
-def generated(built_warehouse, generated_landing):
-    return built_warehouse(generated_landing)
+def generated(generated_warehouse):
+    with psycopg.connect(generated_warehouse[0], autocommit=True) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -1,30 +1,18 @@
-"""`yibao generate` then `yibao run`, end to end through the installed command."""
+"""`yibao generate` then `yibao run`, end to end through the installed command.
+
+The session's demo warehouse (tests/conftest.py) is that run; the tests that run again work on
+a copy of it.
+"""
 
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
+import shutil
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-import pytest
-
-YIBAO = str(Path(sys.executable).with_name("yibao"))
-
-
-def yibao(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([YIBAO, *args], capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("landing") / "demo"
-    result = yibao("generate", "--out", str(out), "--persons", "2000", "--months", "8", "--start", "2024-11")
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 def expenditure_from_files(landing: Path) -> dict[tuple[str, str], Decimal]:
@@ -45,44 +33,47 @@ def expenditure_from_files(landing: Path) -> dict[tuple[str, str], Decimal]:
     return totals
 
 
-def test_run_builds_the_marts_and_matches_the_landing_files(warehouse_url, landing):
-    result = yibao("run", "--landing", str(landing))
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_run_builds_the_marts_and_matches_the_landing_files(demo_warehouse, demo_landing):
+    url, result = demo_warehouse
     built = next(line for line in result.stdout.splitlines() if line.startswith("Marts built:"))
     for mart in ("fund_balance_monthly", "fund_payable_months", "institution_ranking_half_year",
                  "institution_overspend", "suspicious_settlements"):
         assert f"marts/{mart}" in built, built
     assert "Latest payable months:" in result.stdout
 
-    with psycopg.connect(warehouse_url) as conn:
+    with psycopg.connect(url) as conn:
         marts = conn.execute(
             "select to_char(month, 'YYYY-MM'), fund_code, expenditure from marts.fund_balance_monthly"
         ).fetchall()
         settlement_rows = conn.execute("select count(*) from marts.fct_settlements").fetchone()[0]
-    assert {(m, f): e for m, f, e in marts} == expenditure_from_files(landing)
-    lines = sum(len(p.read_text().splitlines()) - 1 for p in (landing / "settlement").glob("*.csv"))
+    assert {(m, f): e for m, f, e in marts} == expenditure_from_files(demo_landing)
+    lines = sum(len(p.read_text().splitlines()) - 1 for p in (demo_landing / "settlement").glob("*.csv"))
     assert settlement_rows == lines
 
 
-def test_a_second_run_leaves_the_same_state(warehouse_url, landing):
-    assert yibao("run", "--landing", str(landing)).returncode == 0
-    state = """select fund_code, month, closing_balance, status from marts.fund_payable_months
-               order by 1, 2"""
-    with psycopg.connect(warehouse_url) as conn:
-        first = conn.execute(state).fetchall()
-    again = yibao("run", "--landing", str(landing))
-    assert again.returncode == 0
+STATE = "select fund_code, month, closing_balance, status from marts.fund_payable_months order by 1, 2"
+
+
+def test_a_second_run_leaves_the_same_state(demo_warehouse, demo_landing, cloned_warehouse, yibao):
+    url = cloned_warehouse(demo_warehouse[0])
+    with psycopg.connect(url) as conn:
+        first = conn.execute(STATE).fetchall()
+    again = yibao("run", "--landing", str(demo_landing))
+    assert again.returncode == 0, again.stdout + again.stderr
     assert "(no new or changed files)" in again.stdout
-    with psycopg.connect(warehouse_url) as conn:
-        assert conn.execute(state).fetchall() == first
+    with psycopg.connect(url) as conn:
+        assert conn.execute(STATE).fetchall() == first
 
 
-def test_a_rejected_file_fails_the_run_naming_it_and_keeps_earlier_data(warehouse_url, landing, tmp_path):
-    """The marts are built all the same, on the earlier delivery, and the summary says so."""
+def test_a_rejected_file_fails_the_run_naming_it_and_keeps_earlier_data(demo_warehouse, demo_landing,
+                                                                         cloned_warehouse, yibao, tmp_path):
+    """The marts are built all the same, on the earlier delivery, and the summary says so. The
+    landing is a copy of the one the warehouse was built from: files are known by their path
+    within the landing directory and their content."""
+    url = cloned_warehouse(demo_warehouse[0])
     copy = tmp_path / "landing"
-    subprocess.run(["cp", "-r", str(landing), str(copy)], check=True)
-    assert yibao("run", "--landing", str(copy)).returncode == 0
-    with psycopg.connect(warehouse_url) as conn:
+    shutil.copytree(demo_landing, copy)
+    with psycopg.connect(url) as conn:
         before = conn.execute("select count(*) from raw.settlement where _month = '2025-01-01'").fetchone()[0]
     (copy / "settlement" / "2025-01.csv").write_text("settlement_id,person_id\nS1,P1\n")
 
@@ -93,12 +84,13 @@ def test_a_rejected_file_fails_the_run_naming_it_and_keeps_earlier_data(warehous
     assert "Marts built: 0" not in result.stdout
     served = result.stdout.split("Served from an earlier delivery (the file was rejected this run):\n")[1]
     assert served.startswith("  settlement/2025-01.csv") and " loaded 20" in served.splitlines()[0]
-    with psycopg.connect(warehouse_url) as conn:
+    assert result.stdout.count(" rejected: ") == 1, result.stdout  # the other files are the ones loaded
+    with psycopg.connect(url) as conn:
         after = conn.execute("select count(*) from raw.settlement where _month = '2025-01-01'").fetchone()[0]
     assert after == before > 0
 
 
-def test_missing_landing_directory_is_a_clear_error(tmp_path):
+def test_missing_landing_directory_is_a_clear_error(tmp_path, yibao):
     result = yibao("run", "--landing", str(tmp_path / "nowhere"))
     assert result.returncode == 2
     assert "landing directory not found" in result.stderr

@@ -365,20 +365,21 @@ def test_yibao_bulletin_prints_its_paths_and_refuses_an_incomplete_or_malformed_
     assert "period '2025-3' is not a half-year: write YYYY-H1 or YYYY-H2" in malformed.stderr
 
 
-def test_the_bulletin_schedule_requests_the_half_year_just_closed_once_it_is_complete(run):
+def test_the_bulletin_schedule_requests_the_half_year_just_closed_once_it_is_complete(run, monkeypatch):
     import dagster as dg
 
     from orchestration.pipeline import prepare_dagster
     from orchestration.resources import WarehouseResource
 
     _, _, url = run
+    monkeypatch.setenv("WAREHOUSE_URL", url)  # the resource reads the environment's warehouse
     prepare_dagster()
     from orchestration.definitions import defs
 
     schedule = defs.resolve_schedule_def("bulletin_schedule")
 
     def tick(day: datetime):
-        with dg.build_schedule_context(resources={"warehouse": WarehouseResource(url=url)},
+        with dg.build_schedule_context(resources={"warehouse": WarehouseResource()},
                                        repository_def=defs.get_repository_def(),
                                        scheduled_execution_time=day.replace(tzinfo=ZoneInfo("Asia/Shanghai"))) as context:
             return schedule.evaluate_tick(context)

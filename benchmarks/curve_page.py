@@ -222,6 +222,8 @@ def extrapolation(single: list[dict]) -> str:
     k = max(exponent(single[-2], top, "build_seconds"), 1.0) if len(single) > 1 else 1.0
     disk = top["database_bytes"] + top["landing_bytes"]
     cpu, path = top["cpu_seconds"]["build"], top["critical_path_seconds"]
+    on_cpu = cpu / sum(top["busy_seconds"]["build"])
+    chain = path * on_cpu
     lines = [
         "## Extrapolation\n",
         f"From the largest single-node run here, N = {n / 1e6:g}M settlements: load of all files "
@@ -233,16 +235,20 @@ def extrapolation(single: list[dict]) -> str:
         "whole warehouse (its models re-read the months they rebuild and the marts over all months). "
         "A size S held over three years has months of S/36.\n",
         f"**Cores.** During the full build the servers used C = {cpu:,.0f} CPU seconds, "
-        f"{cpu / top['build_seconds']:.2f} cores on average of the {top['cores']} here. The longest chain "
-        f"of dependent dbt nodes took P = {path:,.0f} s of the build: with unlimited cores and no statement "
-        "split over several (PostgreSQL runs a statement on one core plus at most "
-        "`max_parallel_workers_per_gather` helpers, for scans and joins only), the build cannot go "
-        f"below P. On {BIG_SERVER_CORES} cores the build of N takes at least "
-        f"max(C / {BIG_SERVER_CORES}, P) = max({cpu / BIG_SERVER_CORES:,.0f}, {path:,.0f}) = "
-        f"{max(cpu / BIG_SERVER_CORES, path):,.0f} s, against B = {top['build_seconds']:,.0f} s here. "
-        "The loader reads one file at a time: its rows/s do not grow with cores.\n",
+        f"{cpu / top['build_seconds']:.2f} cores on average of the {top['cores']} here, while their "
+        f"statements were active for A = {sum(top['busy_seconds']['build']):,.0f} s in all: a statement "
+        f"was on a core C / A = {on_cpu:.0%} of the time it ran (the rest it waited for a core, with the "
+        "machine's other users, or for the disk). The longest chain of dependent dbt nodes took "
+        f"P = {path:,.0f} s of the build; with a core for each statement it would take about "
+        f"P × C / A = {chain:,.0f} s. With unlimited cores and no statement split over several "
+        "(PostgreSQL runs a statement on one core plus at most `max_parallel_workers_per_gather` "
+        "helpers, for scans and joins only), the build cannot go below that chain. On "
+        f"{BIG_SERVER_CORES} cores the build of N takes at least max(C / {BIG_SERVER_CORES}, P × C / A) = "
+        f"max({cpu / BIG_SERVER_CORES:,.0f}, {chain:,.0f}) = {max(cpu / BIG_SERVER_CORES, chain):,.0f} s, "
+        f"against B = {top['build_seconds']:,.0f} s here. The loader reads one file at a time: its rows/s "
+        "do not grow with cores.\n",
         f"| size S | full load L × S/N | full build B × (S/N)^{k:.2f}, here | full build on "
-        f"{BIG_SERVER_CORES} cores at best: max(C / {BIG_SERVER_CORES}, P) × (S/N)^{k:.2f} | "
+        f"{BIG_SERVER_CORES} cores at best: max(C / {BIG_SERVER_CORES}, P × C / A) × (S/N)^{k:.2f} | "
         "one more month ML × (S/36)/m + MB × S/N | disk D × S/N |",
         "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for label, size in TARGETS.items():
@@ -251,12 +257,11 @@ def extrapolation(single: list[dict]) -> str:
         lines.append(
             f"| {label}: {size / 1e6:g}M | {hours(top['all_files_seconds'] * scale)} | "
             f"{hours(top['build_seconds'] * scale ** k)} | "
-            f"{hours(max(cpu / BIG_SERVER_CORES, path) * scale ** k)} | {hours(month)} | "
+            f"{hours(max(cpu / BIG_SERVER_CORES, chain) * scale ** k)} | {hours(month)} | "
             f"{disk * scale / GB:,.0f} GB |")
     lines.append(
-        "\nThe chain P is measured on 2 cores, where models running beside each other slow one "
-        "another: on a large server it is shorter, so the best case may be better still; it is a "
-        "bound, not a forecast, since neither the disks nor the memory of that server are known.")
+        "\nThe best case is a bound, not a forecast: it assumes the work stays CPU-bound and "
+        "that the disks and memory of that server keep up.")
     return "\n".join(lines) + "\n"
 
 

@@ -72,12 +72,12 @@ def server_pids(url: str) -> list[int]:
     """The postmaster's process ID of each node of `url`, where that process runs on this machine."""
     pids = []
     for node in node_urls(url):
-        with psycopg.connect(node) as conn:
+        with psycopg.connect(node) as conn:  # the backend lives, with its parent, while connected
             backend = conn.execute("select pg_backend_pid()").fetchone()[0]
-        try:
-            pids.append(psutil.Process(backend).ppid())
-        except psutil.NoSuchProcess:  # a server on another machine (its process IDs are not ours)
-            continue
+            try:
+                pids.append(psutil.Process(backend).ppid())
+            except psutil.NoSuchProcess:  # a server on another machine (its process IDs are not ours)
+                continue
     return pids
 
 

@@ -23,7 +23,7 @@ def result(settlements: float, build: float, **extra) -> dict:
             "slowest_chart": {"name": "累計結餘(月度)", "seconds": 0.5},
             "memory": {phase: {"server": 1e9, "client": 2e8} for phase in ("load", "build", "month")},
             "cpu_seconds": {"load": 10.0, "build": 3200.0, "month": 5.0},
-            "busy_seconds": {"build": [100.0]}, "database_bytes": settlements * 1000,
+            "busy_seconds": {"build": [4000.0, 2400.0]}, "database_bytes": settlements * 1000,
             "landing_bytes": settlements * 200, "workers": [], **extra}
 
 
@@ -32,9 +32,16 @@ def test_growth_exponent_and_extrapolated_build():
     assert curve_page.exponent(small, large, "build_seconds") == pytest.approx(math.log10(15))
     text = curve_page.extrapolation([small, large])
     # 60M: the build of 10M (1,500 s) times 6^1.176 = 8.23 → 12,340 s = 3.4 h; at best on 32 cores
-    # max(3,200 / 32, 50) = 100 s times 8.23 = 823 s = 14 min; the month 10 s × (60M/36)/(10M/12)
-    # + 20 s × 6 = 140 s = 2 min; disk 1,200 bytes × 60M = 72 GB; the load 100 s × 6 = 10 min.
+    # max(3,200 / 32, 50 × 3,200 / 6,400) = 100 s times 8.23 = 823 s = 14 min; the month
+    # 10 s × (60M/36)/(10M/12) + 20 s × 6 = 140 s = 2 min; disk 1,200 bytes × 60M = 72 GB; the load
+    # 100 s × 6 = 10 min.
     assert "| a prefecture's three years: 60M | 10 min | 3.4 h | 14 min | 2 min | 72 GB |" in text
+
+
+def test_the_disk_limits_the_size_to_what_fits_beside_the_run():
+    # 12 GB used by 10M settlements (1,200 bytes each) and 48 GB free after it: 60 GB hold 50M.
+    text = curve_page.limits(result(10e6, 1500.0, disk_free_bytes=48e9))
+    assert "1,200 bytes per settlement" in text and "60 GB / 1,200 bytes = 50M settlements" in text
 
 
 def test_a_build_faster_than_linear_is_extrapolated_as_linear():

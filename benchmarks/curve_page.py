@@ -61,12 +61,16 @@ def draw(results: list[dict]) -> None:
         sizes = [r["settlements"] / 1e6 for r in rows]
         style = "--" if rows[0].get("workers") else "-"
         short = "Citus" if rows[0].get("workers") else "single node"
-        for key, label, marker in (("all_files_seconds", "load", "o"), ("build_seconds", "full build", "s"),
-                                   ("month_seconds", "one more month", "^")):
-            times.plot(sizes, [r[key] / 60 for r in rows], style, marker=marker, label=f"{label} ({short})")
-        disk.plot(sizes, [r["database_bytes"] / GB for r in rows], style, marker="o", label=f"database ({short})")
+        for key, label, marker, color in (("all_files_seconds", "load", "o", "C0"),
+                                          ("build_seconds", "full build", "s", "C1"),
+                                          ("month_seconds", "one more month", "^", "C2")):
+            times.plot(sizes, [r[key] / 60 for r in rows], style, marker=marker, color=color,
+                       label=f"{label} ({short})")
+        disk.plot(sizes, [r["database_bytes"] / GB for r in rows], style, marker="o", color="C0",
+                  label=f"database ({short})")
         if not rows[0].get("workers"):
-            disk.plot(sizes, [r["landing_bytes"] / GB for r in rows], ":", marker="d", label="landing files")
+            disk.plot(sizes, [r["landing_bytes"] / GB for r in rows], ":", marker="d", color="C3",
+                      label="landing files")
     for axis, ylabel in ((times, "minutes"), (disk, "GB")):
         axis.set_xscale("log")
         axis.set_yscale("log")

@@ -45,7 +45,11 @@ def load_results() -> list[dict]:
 
 
 def single_node_target(results: list[dict]) -> str | None:
-    return next((r["target"] for r in results if not r.get("workers")), None)
+    return next((r["target"] for r in results if not distributed(r)), None)
+
+
+def distributed(result: dict) -> bool:
+    return result["nodes"] > 1
 
 
 def render(results: list[dict]) -> None:
@@ -59,8 +63,8 @@ def draw(results: list[dict]) -> None:
     for target in dict.fromkeys(r["target"] for r in results):
         rows = [r for r in results if r["target"] == target]
         sizes = [r["settlements"] / 1e6 for r in rows]
-        style = "--" if rows[0].get("workers") else "-"
-        short = "Citus" if rows[0].get("workers") else "single node"
+        style = "--" if distributed(rows[0]) else "-"
+        short = "Citus" if distributed(rows[0]) else "single node"
         for key, label, marker, color in (("all_files_seconds", "load", "o", "C0"),
                                           ("build_seconds", "full build", "s", "C1"),
                                           ("month_seconds", "one more month", "^", "C2")):
@@ -68,7 +72,7 @@ def draw(results: list[dict]) -> None:
                        label=f"{label} ({short})")
         disk.plot(sizes, [r["database_bytes"] / GB for r in rows], style, marker="o", color="C0",
                   label=f"database ({short})")
-        if not rows[0].get("workers"):
+        if not distributed(rows[0]):
             disk.plot(sizes, [r["landing_bytes"] / GB for r in rows], ":", marker="d", color="C3",
                       label="landing files")
     for axis, ylabel in ((times, "minutes"), (disk, "GB")):
@@ -87,8 +91,8 @@ def draw(results: list[dict]) -> None:
 
 
 def page(results: list[dict]) -> str:
-    single = [r for r in results if not r.get("workers")]
-    citus = [r for r in results if r.get("workers")]
+    single = [r for r in results if not distributed(r)]
+    citus = [r for r in results if distributed(r)]
     parts = [HEADER, figures_table(results), "![time and disk against size](benchmarks/curve.png)\n",
              memory_table(results), growth_section(single)]
     if citus:
@@ -179,18 +183,22 @@ def citus_section(single: list[dict], citus: list[dict]) -> str:
              "and two workers as PostgreSQL processes on this same 2-core machine): no speed-up is "
              "possible here, the three servers share the cores; what the run shows is that it runs, "
              "what the distribution costs, and how the work divides between the workers.\n",
-             "| settlements | full build: Citus / single node | one more month: Citus / single node | "
-             "database: Citus / single node | per worker: settlement rows, shard bytes | "
-             "busy time during the build per node |",
-             "| ---: | ---: | ---: | ---: | --- | --- |"]
+             "| settlements | Citus / single node: load, all files | full build | one more month | "
+             "servers' CPU in the full build | database | per node holding shards: settlement rows, "
+             "shard bytes | busy time per node (coordinator first): load; full build |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     by_size = {r["settlements"]: r for r in single}
     for r in citus:
         base = by_size.get(r["settlements"])
-        ratio = (lambda key: f"{r[key] / base[key]:.2f}×") if base else (lambda key: "no single-node run")
-        workers = "; ".join(f"{w['node']}: {w['rows']:,} rows, {w['bytes'] / GB:.1f} GB" for w in r["workers"])
-        busy = ", ".join(f"{seconds:,.0f} s" for seconds in r["busy_seconds"]["build"])
-        lines.append(f"| {r['settlements'] / 1e6:g}M | {ratio('build_seconds')} | {ratio('month_seconds')} | "
-                     f"{ratio('database_bytes')} | {workers} | {busy} (coordinator first) |")
+        ratios = [f"{r[key] / base[key]:.2f}×" if base else "no single-node run"
+                  for key in ("all_files_seconds", "build_seconds", "month_seconds", "database_bytes")]
+        cpu = f"{r['cpu_seconds']['build'] / base['cpu_seconds']['build']:.2f}×" if base else ""
+        workers = "; ".join(f"{w['node']}: {w['rows']:,} rows, {w['bytes'] / GB:.2f} GB"
+                            for w in r["workers"]) or "not measured"
+        busy = "; ".join(", ".join(f"{seconds:,.0f} s" for seconds in r["busy_seconds"][step])
+                         for step in ("load", "build"))
+        lines.append(f"| {r['settlements'] / 1e6:g}M | {' | '.join(ratios[:3])} | {cpu} | {ratios[3]} | "
+                     f"{workers} | {busy} |")
     return "\n".join(lines) + "\n"
 
 

@@ -296,6 +296,7 @@ def build_and_add_month(settlements: int, months: int, charts: bool) -> dict:
         "busy_seconds": {name: [round(b, 1) for b in busy] for name, busy in costs.busy.items()},
         "database_bytes": database, "landing_bytes": landing,
         "disk_free_bytes": shutil.disk_usage(OUTPUT).free,
+        "nodes": len(resources.node_urls(url)),
         "workers": resources.worker_shares(url) if len(resources.node_urls(url)) > 1 else [],
     }
 

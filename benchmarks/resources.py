@@ -166,12 +166,13 @@ class PeakMemory:
 
 
 def worker_shares(url: str, table: str = "raw.settlement") -> list[dict]:
-    """Per Citus worker: the bytes of all its shards and the rows of `table` in its shards."""
+    """Per Citus node holding shards (the coordinator holds the reference tables' too): the bytes
+    of all its shards and the rows of `table` in its shards (0 where it holds none)."""
     with psycopg.connect(url) as conn:
-        return [{"node": f"{host}:{port}", "bytes": int(size), "rows": int(rows)}
+        return [{"node": f"port {port}", "bytes": int(size), "rows": int(rows)}
                 for host, port, size, rows in conn.execute("""
             select s.nodename, s.nodeport, sum(s.shard_size),
-                   sum(c.result::bigint) filter (where s.table_name = %(table)s::regclass)
+                   coalesce(sum(c.result::bigint) filter (where s.table_name = %(table)s::regclass), 0)
             from citus_shards as s
             left join run_command_on_shards(%(table)s, 'select count(*) from %%s') as c using (shardid)
             group by s.nodename, s.nodeport order by s.nodename, s.nodeport

@@ -23,7 +23,7 @@ def result(settlements: float, build: float, **extra) -> dict:
             "slowest_chart": {"name": "累計結餘(月度)", "seconds": 0.5},
             "memory": {phase: {"server": 1e9, "client": 2e8} for phase in ("load", "build", "month")},
             "cpu_seconds": {"load": 10.0, "build": 3200.0, "month": 5.0},
-            "busy_seconds": {"build": [4000.0, 2400.0]}, "database_bytes": settlements * 1000,
+            "busy_seconds": {"build": [4000.0, 2400.0]}, "nodes": 1, "database_bytes": settlements * 1000,
             "landing_bytes": settlements * 200, "workers": [], **extra}
 
 

@@ -34,7 +34,7 @@ def record(result: dict) -> None:
     results = [r for r in load_results()
                if (r["target"], r["settlements"]) != (result["target"], result["settlements"])]
     results.append(result)
-    results.sort(key=lambda r: (r["target"] != single_node_target(results), r["target"], r["settlements"]))
+    results.sort(key=lambda r: (distributed(r), r["target"], r["settlements"]))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     render(results)
@@ -42,10 +42,6 @@ def record(result: dict) -> None:
 
 def load_results() -> list[dict]:
     return json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
-
-
-def single_node_target(results: list[dict]) -> str | None:
-    return next((r["target"] for r in results if not distributed(r)), None)
 
 
 def distributed(result: dict) -> bool:
@@ -112,6 +108,7 @@ query through Superset's chart data API and records one row below, replacing the
 the same target and size:
 
     make bench BENCH_FLAGS="--settlements=10000000 --skewed-persons=0"
+    make bench BENCH_FLAGS="--settlements=10000000 --skewed-persons=0 --citus"   # on a local Citus cluster
 
 The machine is shared: the load average at the start and end of each run stands beside its
 figures. Figures vary by 10-30 % between runs on this machine; compare sizes, not single seconds.
@@ -163,7 +160,8 @@ def growth_section(single: list[dict]) -> str:
     lines = ["## Growth\n",
              "Exponent k in figure ∝ size^k between consecutive sizes (k = log(figure ratio) / "
              "log(size ratio)): 1 is linear, above 1 a step costs more per settlement as the "
-             "warehouse grows.\n",
+             "warehouse grows. Each size is a run of its own: where their load averages differ "
+             "(the table above), k holds the machine's other users too.\n",
              "| step | " + " | ".join(f"{a['settlements'] / 1e6:g}M → {b['settlements'] / 1e6:g}M"
                                       for a, b in zip(single, single[1:])) + " |",
              "| --- |" + " ---: |" * (len(single) - 1)]
@@ -182,7 +180,9 @@ def citus_section(single: list[dict], citus: list[dict]) -> str:
              "The same generated landing, loaded and built on a local Citus cluster (a coordinator "
              "and two workers as PostgreSQL processes on this same 2-core machine): no speed-up is "
              "possible here, the three servers share the cores; what the run shows is that it runs, "
-             "what the distribution costs, and how the work divides between the workers.\n",
+             "what the distribution costs, and how the work divides between the workers. The "
+             "workers' share of the nodes' busy time is the part of a step that more workers would "
+             "divide; the coordinator's part they would not.\n",
              "| settlements | Citus / single node: load, all files | full build | one more month | "
              "servers' CPU in the full build | database | per node holding shards: settlement rows, "
              "shard bytes | busy time per node (coordinator first): load; full build |",
@@ -196,9 +196,11 @@ def citus_section(single: list[dict], citus: list[dict]) -> str:
         workers = "; ".join(f"{w['node']}: {w['rows']:,} rows, {w['bytes'] / GB:.2f} GB"
                             for w in r["workers"]) or "not measured"
         busy = "; ".join(", ".join(f"{seconds:,.0f} s" for seconds in r["busy_seconds"][step])
+                         + f" (workers {sum(r['busy_seconds'][step][1:]) / sum(r['busy_seconds'][step]):.0%})"
                          for step in ("load", "build"))
         lines.append(f"| {r['settlements'] / 1e6:g}M | {' | '.join(ratios[:3])} | {cpu} | {ratios[3]} | "
                      f"{workers} | {busy} |")
+    lines += [f"\n{r['settlements'] / 1e6:g}M on Citus: {r['note']}" for r in citus if r.get("note")]
     return "\n".join(lines) + "\n"
 
 

@@ -92,7 +92,8 @@ test-fast: setup
 test-times: setup browser citus
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.suite_times $(if $(BASELINE),--baseline $(BASELINE))
 
-## Load and build 1M settlements, then one month of 1M over realistic persons and over 400 person
+## Load and build 1M settlements, add one more month, time the dashboards' charts and record the
+## figures on docs/benchmarks.md; then one month of 1M over realistic persons and over 400 person
 ## IDs (BENCH_FLAGS=--settlements=10000000 for 10M, --skewed-persons=0 without the skewed month).
 bench: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.load_and_build $(BENCH_FLAGS)

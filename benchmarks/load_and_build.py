@@ -3,7 +3,7 @@ month of settlements over realistic persons against the same month over few pers
 
     python -m benchmarks.load_and_build [--settlements 1000000] [--months 12]
                                         [--month-settlements 1000000] [--skewed-persons 400] [--skewed-only]
-                                        [--citus]
+                                        [--no-charts] [--citus]
 
 Prints, in one run on the same server:
 - the reference ceiling: COPY of the largest settlement file into an unlogged text table;
@@ -11,8 +11,14 @@ Prints, in one run on the same server:
 - seconds for the full `dbt build`;
 - seconds to load (all its files) and build one more month on the built warehouse, and its
   share of the full load (all files of the other months, reference files included) + build
-  (the target is at most 15 %).
+  (the target is at most 15 %);
+- every dashboard chart's query through Superset (benchmarks.chart_queries), slowest first;
+- per step, the peak memory of the server and of the loader and dbt, the servers' CPU seconds and
+  busy time per node (benchmarks.resources); the database's and the landing files' size; the
+  machine's load average at the start, after each step and at the end.
 The first `--months` months are loaded first; the generated month after them is the added one.
+These figures are recorded in docs/benchmarks/results.json (one row per target and size), from
+which docs/benchmarks.md and its plot are regenerated (benchmarks.curve_page).
 
 Then (unless `--skewed-persons 0`) one generated month of about `--month-settlements`
 settlements, loaded with all its files and built in a fresh database, twice: as generated, and
@@ -20,10 +26,11 @@ with its settlements' person IDs folded onto `--skewed-persons` IDs, as exports 
 person IDs (walk-in pharmacy sales, unknown patients) are. It prints both run times (load +
 build), their ratio (the target is at most 2) and the time of `suspicious_settlements`, whose
 per-person rules a skew would make quadratic. `--skewed-only` runs this comparison alone.
-Runs in its own database `bench` on the warehouse server (dropped and recreated). With `--citus`,
-on a local Citus cluster instead (orchestration/citus_cluster.py: a coordinator and two workers
-started for the run, their data under $TMPDIR, stopped and deleted at the end), with the raw
-tables and the models distributed (dbt target `citus`, docs/citus.md).
+Runs in its own database `bench` on the warehouse server (dropped and recreated); the embedded
+server, when no WAREHOUSE_URL is given, and Superset's state live under bench-output/home. With
+`--citus`, on a local Citus cluster instead (orchestration/citus_cluster.py: a coordinator and two
+workers started for the run, their data under $TMPDIR, stopped and deleted at the end), with the
+raw tables and the models distributed (dbt target `citus`, docs/citus.md).
 """
 
 from __future__ import annotations
@@ -36,13 +43,16 @@ import shutil
 import time
 import zlib
 from bisect import bisect_right
-from functools import partial
+from functools import cache, partial
 from itertools import accumulate, islice
 from pathlib import Path
 
+import psutil
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from benchmarks import curve_page, resources
+from benchmarks.chart_queries import BENCH_HOME, chart_timings, print_timings
 from orchestration import warehouse
 from orchestration.citus_cluster import CitusCluster, running_cluster
 from orchestration.dbt_project import BUILD_ARGS, DBT_PROJECT_DIR, run_dbt
@@ -198,28 +208,97 @@ def skew_comparison(settlements: int, persons: int) -> None:
           f"{most:,} of them to one")
 
 
-def build_and_add_month(settlements: int, months: int) -> None:
-    """Load `months` months of about `settlements` settlements, build, add one more month."""
+def critical_path(run_results: dict, manifest: dict) -> float:
+    """Seconds of the longest chain of dependent nodes in a dbt build (its run_results.json and
+    manifest.json): the least the build could take with unlimited threads and cores, each node
+    as fast as it ran."""
+    seconds = {r["unique_id"]: r["execution_time"] for r in run_results["results"]}
+    parents = {uid: node["depends_on"]["nodes"] for uid, node in manifest["nodes"].items() if uid in seconds}
+
+    @cache
+    def finish(uid: str) -> float:
+        return seconds[uid] + max((finish(parent) for parent in parents.get(uid, ()) if parent in seconds),
+                                  default=0.0)
+
+    return max(map(finish, seconds), default=0.0)
+
+
+def latest_critical_path() -> float:
+    """critical_path() of the latest dbt build in the project's target folder."""
+    target = DBT_PROJECT_DIR / "target"
+    return critical_path(*(json.loads((target / name).read_text()) for name in ("run_results.json", "manifest.json")))
+
+
+def target_name(url: str) -> str:
+    """The server the benchmark ran on: PostgreSQL's version, and Citus's with its workers when installed."""
+    with psycopg.connect(url) as conn:
+        version = conn.execute("show server_version").fetchone()[0].split()[0]
+        citus = conn.execute("select extversion from pg_extension where extname = 'citus'").fetchone()
+        if not citus:
+            return f"PostgreSQL {version}, one node"
+        workers = conn.execute("select count(*) from pg_dist_node where groupid <> 0").fetchone()[0]
+    return f"Citus {citus[0]} on PostgreSQL {version}, coordinator + {workers} workers"
+
+
+def build_and_add_month(settlements: int, months: int, charts: bool) -> dict:
+    """Load `months` months of about `settlements` settlements, build, add one more month, time
+    the dashboards' chart queries (`charts`); print the figures and return them as a result row
+    of the benchmark page (benchmarks.curve_page)."""
+    load_average = [resources.load_average()]
+    print(f"load average {load_average[0]:.2f} at the start")
     root = landing_for(settlements, months)
     all_months = discover(root).months
     first, added = all_months[:-1], all_months[-1:]
     url = fresh_database()
     largest = max((root / "settlement").glob("*.csv"), key=lambda p: p.stat().st_size)
     ceiling = copy_ceiling(url, largest)
-
-    rows, settlement_seconds, load_seconds = load(url, root, first)
-    build_seconds = dbt_build(url)
-    added_rows, _, added_load = load(url, root, added)
-    added_build = dbt_build(url)
+    costs = resources.StepCosts.of(url)
+    with costs.step("load"):
+        rows, settlement_seconds, load_seconds = load(url, root, first)
+    with costs.step("build"):
+        build_seconds = dbt_build(url)
+    path = latest_critical_path()
+    with costs.step("month"):
+        added_rows, _, added_load = load(url, root, added)
+        added_build = dbt_build(url)
+    database = resources.database_bytes(url)
+    landing = resources.directory_bytes(root)
 
     full = load_seconds + build_seconds
     print(f"reference: bare COPY of {largest.name} into unlogged text: {ceiling:,.0f} rows/s")
     print(f"loading:   {rows:,} settlements in {settlement_seconds:.1f} s = {rows / settlement_seconds:,.0f} rows/s "
           f"(validation included; {rows / settlement_seconds / ceiling:.0%} of the bare COPY); "
           f"all files {load_seconds:.1f} s")
-    print(f"dbt build: {build_seconds:.1f} s (full build, {len(first)} months)")
+    print(f"dbt build: {build_seconds:.1f} s (full build, {len(first)} months; longest chain of nodes {path:.0f} s)")
     print(f"one more month: {added_rows:,} settlements loaded in {added_load:.1f} s, built in "
           f"{added_build:.1f} s = {(added_load + added_build) / full:.0%} of the full load + build")
+    for name, peak in costs.memory.peaks.items():
+        print(f"peak memory, {name}: server {peak['server'] / 1e9:.2f} GB, loader and dbt {peak['client'] / 1e9:.2f} GB")
+    print(f"disk: database {database / 1e9:.2f} GB, landing files {landing / 1e9:.2f} GB")
+
+    slowest = None
+    if charts:
+        timings = chart_timings(url)
+        print_timings(timings)
+        slowest = {"name": timings[0][0], "seconds": round(timings[0][1], 3)}
+    load_average.append(resources.load_average())
+    print(f"load average {load_average[1]:.2f} at the end")
+    return {
+        "target": target_name(url), "settlements": settlements, "settlements_loaded": rows, "months": len(first),
+        "date": time.strftime("%Y-%m-%d"), "cores": os.cpu_count(),
+        "memory_bytes": psutil.virtual_memory().total, "load_average": [round(a, 2) for a in load_average],
+        "load_rows_per_second": round(rows / settlement_seconds), "all_files_seconds": round(load_seconds, 1),
+        "build_seconds": round(build_seconds, 1), "critical_path_seconds": round(path, 1),
+        "month_settlements": added_rows, "month_seconds": round(added_load + added_build, 1),
+        "month_load_seconds": round(added_load, 1), "month_build_seconds": round(added_build, 1),
+        "slowest_chart": slowest, "memory": costs.memory.peaks,
+        "cpu_seconds": {name: round(seconds, 1) for name, seconds in costs.cpu.items()},
+        "busy_seconds": {name: [round(b, 1) for b in busy] for name, busy in costs.busy.items()},
+        "database_bytes": database, "landing_bytes": landing,
+        "disk_free_bytes": shutil.disk_usage(OUTPUT).free,
+        "nodes": len(resources.node_urls(url)),
+        "workers": resources.worker_shares(url) if len(resources.node_urls(url)) > 1 else [],
+    }
 
 
 def main() -> None:
@@ -231,10 +310,12 @@ def main() -> None:
     parser.add_argument("--skewed-persons", type=int, default=400,
                         help="person IDs of the skewed month (0: no skewed month)")
     parser.add_argument("--skewed-only", action="store_true", help="only the skewed month's comparison")
+    parser.add_argument("--no-charts", action="store_true", help="leave the dashboards' chart queries untimed")
     parser.add_argument("--citus", action="store_true",
                         help="on a local Citus cluster (a coordinator and two workers) started for the run")
     args = parser.parse_args()
 
+    os.environ["YIBAO_HOME"] = os.path.abspath(BENCH_HOME)
     if not args.citus:
         run(args)
         return
@@ -247,7 +328,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     if not args.skewed_only:
-        build_and_add_month(args.settlements, args.months)
+        curve_page.record(build_and_add_month(args.settlements, args.months, not args.no_charts))
     if args.skewed_persons:
         skew_comparison(args.month_settlements, args.skewed_persons)
 

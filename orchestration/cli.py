@@ -7,6 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
+PARTS = ("superset", "dagster-webserver", "dagster-daemon")  # of `yibao serve`
+
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -46,7 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dagster-writable", action="store_true",
                        help="let the Dagster UI launch runs and turn sensors on (it has no login: "
                             "whoever reaches it could)")
+    serve.add_argument("--only", choices=PARTS, help="serve this part alone (one container each)")
     serve.set_defaults(handler=_serve)
+
+    stop = commands.add_parser("stop", help="end what a killed `yibao serve` left running, and the embedded PostgreSQL")
+    stop.set_defaults(handler=_stop)
     return parser
 
 
@@ -83,7 +89,15 @@ def _bulletin(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from orchestration.serving import serve
 
-    return serve(dagster_writable=args.dagster_writable)
+    return serve(dagster_writable=args.dagster_writable, only=args.only)
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from orchestration.serving import stop_all
+
+    stopped = stop_all()
+    print("stopped: " + ", ".join(stopped) if stopped else "nothing was running")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""The one place that knows where the warehouse is.
+"""The warehouse's connections, the embedded server and the secrets.
 
-`WAREHOUSE_URL` (a PostgreSQL URL) wins when set. Otherwise an embedded PostgreSQL 16 server from
+`WAREHOUSE_URL` (a PostgreSQL URL, orchestration.settings) wins when set. Otherwise an embedded PostgreSQL 16 server from
 the `pgserver` wheel is started on demand with its data under `$YIBAO_HOME/pgdata` (default
 `./.yibao`); it keeps running after the process exits so the next command reuses it. dbt's
 profile, Dagster's resources, the loader and the tests all get their connection from here.
@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from orchestration.settings import configured_warehouse_url, yibao_home
 
 DATABASE = "yibao"
 
@@ -34,14 +38,9 @@ SERVER_SETTINGS = {
 }
 
 
-def yibao_home() -> Path:
-    """Where local state lives: the embedded server's data, Dagster's instance, secrets."""
-    return Path(os.environ.get("YIBAO_HOME", ".yibao")).resolve()
-
-
 def warehouse_url() -> str:
     """The warehouse's connection URL, starting the embedded server when needed."""
-    return os.environ.get("WAREHOUSE_URL") or embedded_url()
+    return configured_warehouse_url() or embedded_url()
 
 
 def embedded_url() -> str:
@@ -110,6 +109,30 @@ def create_database(admin: psycopg.Connection, name: str) -> None:
     ctype = admin.execute("select datctype from pg_database where datname = 'template1'").fetchone()[0]
     admin.execute(f"create database {name} template template0 encoding 'UTF8' "
                   f"lc_collate 'C' lc_ctype '{ctype}'")
+
+
+def embedded_pid() -> int | None:
+    """The embedded server's postmaster process when it runs (from its postmaster.pid)."""
+    pid_file = yibao_home() / "pgdata" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def halt_embedded(timeout: float = 60) -> bool:
+    """Stop the embedded server under YIBAO_HOME whichever process started it, with PostgreSQL's
+    fast shutdown (SIGINT: sessions are ended, the data is written out); whether it was running."""
+    if (pid := embedded_pid()) is None:
+        return False
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while embedded_pid() == pid and time.monotonic() < deadline:
+        time.sleep(0.2)
+    embedded_admin_url.cache_clear()
+    return True
 
 
 def stop_embedded() -> None:

@@ -128,7 +128,7 @@ def leader_page(superset, users, asked_elsewhere, chromium) -> Page:
         page.fill('[data-test="username-input"]', "leader")
         page.fill('[data-test="password-input"]', PASSWORD)
         page.click('[data-test="login-button"]')
-        page.wait_for_url(re.compile(r".*/superset/welcome/.*"))
+        page.wait_for_url(re.compile(r".*/dashboard/list/.*"))  # the landing page, not the welcome page
         page.unroute(EVENT_LOG)
         yield page
         browser.close()

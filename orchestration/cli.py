@@ -53,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
 
     stop = commands.add_parser("stop", help="end what a killed `yibao serve` left running, and the embedded PostgreSQL")
     stop.set_defaults(handler=_stop)
+
+    backup = commands.add_parser("backup", help="copy the warehouse, Superset's metadata, Dagster's instance and the "
+                                                "secrets into a new folder")
+    backup.add_argument("--out", required=True, type=Path)
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser("restore", help="bring a backup back into an empty YIBAO_HOME or empty databases")
+    restore.add_argument("source", type=Path)
+    restore.set_defaults(handler=_restore)
+
+    upgrade = commands.add_parser("upgrade", help="after an update: migrate Dagster's and Superset's stores, rebuild "
+                                                  "the incremental models whose columns changed")
+    upgrade.set_defaults(handler=_upgrade)
     return parser
 
 
@@ -97,6 +110,27 @@ def _stop(args: argparse.Namespace) -> int:
 
     stopped = stop_all()
     print("stopped: " + ", ".join(stopped) if stopped else "nothing was running")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from orchestration.backup import backup
+
+    print("\n".join(["backed up:", *backup(args.out)]))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from orchestration.backup import restore
+
+    print("\n".join(["restored:", *restore(args.source)]))
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from orchestration.upgrade import upgrade
+
+    print("\n".join(upgrade()))
     return 0
 
 

@@ -36,8 +36,13 @@ def dagster_home() -> Path:
 
 def dagster_storage_url() -> str | None:
     """`$YIBAO_DAGSTER_STORAGE_URL`: a PostgreSQL database of Dagster's own for its runs, events,
-    schedules and sensors' state (dagster-postgres); None: SQLite files in its instance folder."""
-    return os.environ.get("YIBAO_DAGSTER_STORAGE_URL") or None
+    schedules and sensors' state (dagster-postgres), as an SQLAlchemy URL with the psycopg2
+    driver, which dagster-postgres is written for; None: SQLite files in its instance folder."""
+    url = os.environ.get("YIBAO_DAGSTER_STORAGE_URL") or None
+    if url and not url.startswith("postgresql+psycopg2://"):
+        raise ValueError("$YIBAO_DAGSTER_STORAGE_URL must start with postgresql+psycopg2:// (dagster-postgres "
+                         "uses psycopg2)")
+    return url
 
 
 def dagster_instance() -> dict:

@@ -194,7 +194,7 @@ def stored_secret(env_var: str, name: str) -> str:
     path = secret_path(name)
     private_dir(path.parent)
     if not path.exists():
-        _create_secret_file(path, secrets.token_urlsafe(32))
+        write_secret(path, secrets.token_urlsafe(32))
     path.chmod(0o600)
     return _checked_secret(path.read_text().strip(), str(path))
 
@@ -207,10 +207,11 @@ def _checked_secret(value: str, origin: str) -> str:
     return value
 
 
-def _create_secret_file(path: Path, value: str) -> None:
-    """Write `value` to a temporary file beside `path`, on disk before it is linked to `path`: a
-    crash leaves no empty or partial secret, and of two processes creating it at once the first
-    link wins and both read the same value."""
+def write_secret(path: Path, value: str) -> None:
+    """Write `value` to a temporary file beside `path` (in an owner-only folder), on disk before
+    it is linked to `path`: a crash leaves no empty or partial secret, and of two processes
+    creating it at once the first link wins and both read the same value."""
+    private_dir(path.parent)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
         with os.fdopen(fd, "w") as f:

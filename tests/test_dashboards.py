@@ -158,11 +158,11 @@ class Shown:
 def rendered(leader_page, superset, screenshots) -> dict[str, dict[str, Shown]]:
     """Every dashboard opened once as the leadership user, each chart waited for until drawn
     (or failed): slug -> chart name -> what it shows. Saves a full-page screenshot of each."""
-    return {d["slug"]: _render(leader_page, f"{superset}/superset/dashboard/{d['slug']}/",
+    return {d["slug"]: render_dashboard(leader_page, f"{superset}/superset/dashboard/{d['slug']}/",
                                screenshots / f"{d['slug']}.png") for d in DASHBOARDS}
 
 
-def _render(page: Page, url: str, screenshot: Path) -> dict[str, Shown]:
+def render_dashboard(page: Page, url: str, screenshot: Path) -> dict[str, Shown]:
     page.goto(url)
     page.wait_for_selector('[data-test="dashboard-header-container"]')
     shown = {}
@@ -234,7 +234,7 @@ def test_the_bulletins_links_open_the_dashboards_filtered_to_the_period(leader_p
 
     leader_page.on("request", record)
     try:
-        _render(leader_page, dashboard_link(KEY_INSTITUTIONS, period=str(period)),
+        render_dashboard(leader_page, dashboard_link(KEY_INSTITUTIONS, period=str(period)),
                 ROOT / "test-output" / "dashboards" / "linked-key-institutions.png")
     finally:
         leader_page.remove_listener("request", record)
@@ -245,7 +245,7 @@ def test_the_bulletins_links_open_the_dashboards_filtered_to_the_period(leader_p
     assert sum(by_period in query["filters"] for query in queries) == len(charts) >= 4
 
     # The months before the period: the big number shows the balance of the month before it.
-    shown = _render(leader_page, dashboard_link(FUND_OVERVIEW, months=(date(2000, 1, 1), period.first_month)),
+    shown = render_dashboard(leader_page, dashboard_link(FUND_OVERVIEW, months=(date(2000, 1, 1), period.first_month)),
                     ROOT / "test-output" / "dashboards" / "linked-fund-overview.png")
     assert _same(earlier_balance, shown["累計結餘：職工醫保統籌基金"].big_number)
 

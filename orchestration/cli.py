@@ -7,7 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
-PARTS = ("superset", "dagster-webserver", "dagster-daemon")  # of `yibao serve`
+# what `yibao serve` serves; the code server only with --only, as a container of its own
+PARTS = ("superset", "dagster-webserver", "dagster-daemon", "dagster-code")
 
 
 def main(argv: list[str] | None = None) -> int:

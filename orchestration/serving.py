@@ -29,9 +29,12 @@ from orchestration.warehouse import (connect, embedded_pid, halt_embedded, open_
 
 
 
+CODE_SERVER_PORT = 4000  # docker-compose.yml's YIBAO_DAGSTER_CODE_SERVER
+
+
 def serve(dagster_writable: bool = False, only: str | None = None) -> int:
     """Serve `only` that part, or all of them; 1 when one stops by itself."""
-    parts = [only] if only else list(PARTS)
+    parts = [only] if only else [part for part in PARTS if part != "dagster-code"]
     started_embedded = configured_warehouse_url() is None and embedded_pid() is None
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -40,6 +43,9 @@ def serve(dagster_writable: bool = False, only: str | None = None) -> int:
             processes = {}
             if "dagster-webserver" in parts:
                 processes["the Dagster UI"] = running.enter_context(_recorded(start_webserver(dagster_writable)))
+            if "dagster-code" in parts:
+                processes["the Dagster code server"] = running.enter_context(_recorded(start_dagster(
+                    "dagster", "code-server", "start", "-h", bind_host(), "-p", str(CODE_SERVER_PORT), code_server=True)))
             if "dagster-daemon" in parts:
                 processes["the Dagster daemon"] = running.enter_context(_recorded(start_dagster("dagster-daemon", "run")))
             superset_url = None
@@ -99,14 +105,15 @@ def start_webserver(writable: bool = False) -> subprocess.Popen:
                          *([] if writable else ["--read-only"]))
 
 
-def start_dagster(program: str, *args: str) -> subprocess.Popen:
-    """`program` (the Dagster UI or daemon) on the same instance and code location as `yibao run`
-    (or the code server `$YIBAO_DAGSTER_CODE_SERVER`, host:port, a container of its own); log
-    under $YIBAO_HOME/logs, owner-only. The daemon's runs read the landing directory."""
+def start_dagster(program: str, *args: str, code_server: bool = False) -> subprocess.Popen:
+    """`program` (the Dagster UI, daemon or, with `code_server`, the code server) on the same
+    instance and code location as `yibao run` (or the code server `$YIBAO_DAGSTER_CODE_SERVER`,
+    host:port, a container of its own); log under $YIBAO_HOME/logs, owner-only. The daemon's
+    runs read the landing directory."""
     log = yibao_home() / "logs" / f"{program}.log"
     env = {**os.environ, "YIBAO_HOME": str(yibao_home()), "YIBAO_LANDING": str(landing_dir())}
-    if code_server := os.environ.get("YIBAO_DAGSTER_CODE_SERVER"):
-        host, port = code_server.rsplit(":", 1)
+    if not code_server and (code_server_address := os.environ.get("YIBAO_DAGSTER_CODE_SERVER")):
+        host, port = code_server_address.rsplit(":", 1)
         location = ["--grpc-host", host, "--grpc-port", port]
     else:
         location = ["-m", "orchestration.definitions"]

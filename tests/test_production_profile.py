@@ -152,8 +152,9 @@ def served(profile):
             break
     assert process.poll() is None, "yibao serve stopped:\n" + "".join(lines)
     yield process, lines
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+    if process.poll() is None:  # SIGTERM, as a service manager stops it: its servers stop with it
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
 
 
 def test_the_run_went_into_the_profiles_dagster_instance_without_telemetry(profile):

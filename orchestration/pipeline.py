@@ -125,6 +125,8 @@ def _materialize(defs, landing: Landing, full_refresh: bool, bulletin: bool) -> 
     the bulletin; the outcome."""
     import dagster as dg
 
+    from orchestration.progress import progress_config
+
     with connect() as conn:
         ensure_schemas(conn)
         conn.commit()
@@ -141,7 +143,8 @@ def _materialize(defs, landing: Landing, full_refresh: bool, bulletin: bool) -> 
     log = yibao_home() / "logs" / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     # dagster-dbt echoes every dbt event to stdout: keep it in a log file, not in the summary.
     with dg.DagsterInstance.get() as instance, open_private(log, "w") as sink, redirect_stdout(sink):
-        run_config = {**QUIET, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
+        run_config = {"loggers": {**QUIET["loggers"], **progress_config()},
+                      "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
                                         run_config=run_config, raise_on_error=False)
     outcome = Outcome(result.success, errors=_failures(result), log=log)

@@ -21,15 +21,19 @@ COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
 
-@pytest.fixture(scope="module")
-def resolved() -> dict:
-    """The file as docker-compose resolves it with .env.example's values."""
+def resolve(*files: Path) -> dict:
+    """`files` as docker-compose resolves them, with .env.example's values."""
     if not shutil.which("docker-compose"):
         pytest.fail("docker-compose is missing: make services installs Debian's")
-    done = subprocess.run(["docker-compose", "--project-directory", str(ROOT), "--file", str(COMPOSE),
+    done = subprocess.run(["docker-compose", "--project-directory", str(ROOT), *(f"--file={f}" for f in files),
                            "--env-file", str(ENV_EXAMPLE), "config"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return yaml.safe_load(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def resolved() -> dict:
+    return resolve(COMPOSE)
 
 
 def test_every_secret_comes_from_the_env_file_which_git_ignores(resolved):
@@ -69,3 +73,13 @@ def test_each_built_service_runs_a_command_of_the_project(resolved):
         served.add(parsed.only)
     assert served == set(PARTS)
     assert "make setup" in (ROOT / "Dockerfile").read_text()  # the same pinned constraints
+
+
+def test_the_citus_variant_puts_the_warehouse_on_a_coordinator_and_two_workers():
+    services = resolve(COMPOSE, ROOT / "docker-compose.citus.yml")["services"]
+    nodes = {name for name, s in services.items() if s.get("image", "").startswith("citusdata/citus:")}
+    assert nodes == {"warehouse", "citus-worker-1", "citus-worker-2", "citus-nodes"}
+    assert "citus" in services["warehouse"]["command"] and "max_prepared_transactions=100" in services["warehouse"]["command"]
+    assert services["dagster-code"]["depends_on"]["citus-nodes"] == {"condition": "service_completed_successfully"}
+    assert {services[name]["environment"]["YIBAO_DBT_TARGET"] for name in PARTS} == {"citus"}
+    assert not any(services[name].get("ports") for name in nodes)

@@ -195,7 +195,7 @@ def test_every_chart_renders_without_error(rendered, dashboard):
 
 
 def test_the_pages_ask_nothing_of_another_server(rendered, asked_elsewhere):
-    """The login, the welcome page and every dashboard come from Superset alone: the stock
+    """The login, the dashboard list and every dashboard come from Superset alone: the stock
     menu's telemetry pixel is refused by the content security policy, before it is sent."""
     assert {request.url: request.failure for request in asked_elsewhere if request.failure != "csp"} == {}
 

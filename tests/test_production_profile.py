@@ -200,7 +200,9 @@ def test_the_profile_serves_every_dashboard_in_chinese(profile, served):
         page.click('[data-test="login-button"]')
         page.wait_for_url(re.compile(r".*/dashboard/list/.*"))  # the landing page is the dashboard list
         page.unroute(EVENT_LOG)
-        assert "看板" in page.inner_text("body")  # Superset's menus in its own Traditional Chinese
+        page.get_by_role("menuitem").first.wait_for()
+        menu = " ".join(page.get_by_role("menuitem").all_inner_texts())
+        assert "看板" in menu and "圖表" in menu  # Superset's menus in its own Traditional Chinese
         page.screenshot(path=folder / "dashboard-list.png")
         for dashboard in DASHBOARDS:
             charts = render_dashboard(page, f"{superset}/superset/dashboard/{dashboard['slug']}/",
@@ -208,7 +210,8 @@ def test_the_profile_serves_every_dashboard_in_chinese(profile, served):
             assert charts and {name: shown.error for name, shown in charts.items() if shown.error} == {}
         page.goto(f"{superset}/lang/en")  # English stays selectable
         page.goto(f"{superset}/dashboard/list/")
-        assert "Dashboards" in page.inner_text("body")
+        page.get_by_role("menuitem").first.wait_for()
+        assert "Dashboards" in " ".join(page.get_by_role("menuitem").all_inner_texts())
         browser.close()
 
     # The workers share Redis: the charts' data is cached there.

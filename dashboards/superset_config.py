@@ -32,12 +32,12 @@ if redis_url():
     EXPLORE_FORM_DATA_CACHE_CONFIG = _redis_cache("superset_explore_", 7 * 24 * 3600)
     RATELIMIT_STORAGE_URI = redis_url()
 
-# The readers' language first: Superset's own Traditional Chinese translation, as the dashboards'
-# titles are written; Simplified Chinese and English selectable from the menu.
-BABEL_DEFAULT_LOCALE = "zh_TW"
+# The readers' language first: Superset's own Chinese translation, English selectable from the
+# menu. Its Traditional Chinese (zh_TW) is not offered: Superset 6.1 hands the browser the
+# locale's language alone ("zh"), so its pages would mix the two scripts.
+BABEL_DEFAULT_LOCALE = "zh"
 LANGUAGES = {
-    "zh_TW": {"flag": "tw", "name": "繁體中文"},
-    "zh": {"flag": "cn", "name": "简体中文"},
+    "zh": {"flag": "cn", "name": "中文"},
     "en": {"flag": "us", "name": "English"},
 }
 

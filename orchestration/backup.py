@@ -87,15 +87,26 @@ def _dump(url: str, path: Path) -> None:
 
 
 def _pg_restore(url: str, path: Path) -> None:
-    """Restore a custom-format dump owned by `url`'s role, stopping at the first error."""
-    _pg(pg_program("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={url}",
-        str(path))
+    """Restore a custom-format dump owned by `url`'s role, in one transaction that stops at the
+    first error. The objects of the dump that exist are replaced (`--clean`): a provisioned
+    database has the marts schema, empty, and the tables were checked to be missing. Left out:
+    the privileges on PostgreSQL's own functions (the revocations of those that run SQL given as
+    text), which only a superuser may change and which the target's provisioning set already."""
+    contents = _pg(pg_program("pg_restore"), "--list", str(path))
+    wanted = path.with_name(path.name + ".list")
+    wanted.write_text("".join(line for line in contents.splitlines(keepends=True) if " ACL pg_catalog " not in line))
+    try:
+        _pg(pg_program("pg_restore"), "--no-owner", "--clean", "--if-exists", "--exit-on-error",
+            "--single-transaction", f"--use-list={wanted}", f"--dbname={url}", str(path))
+    finally:
+        wanted.unlink()
 
 
-def _pg(*command: str) -> None:
+def _pg(*command: str) -> str:
     done = subprocess.run(command, capture_output=True, text=True, umask=0o077)
     if done.returncode != 0:
         raise RuntimeError(f"{Path(command[0]).name} failed: {done.stderr.strip()[-2000:]}")
+    return done.stdout
 
 
 def _save_superset(out: Path) -> str:

@@ -19,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -93,13 +94,11 @@ def _pg_restore(url: str, path: Path) -> None:
     the privileges on PostgreSQL's own functions (the revocations of those that run SQL given as
     text), which only a superuser may change and which the target's provisioning set already."""
     contents = _pg(pg_program("pg_restore"), "--list", str(path))
-    wanted = path.with_name(path.name + ".list")
-    wanted.write_text("".join(line for line in contents.splitlines(keepends=True) if " ACL pg_catalog " not in line))
-    try:
+    with tempfile.NamedTemporaryFile("w", suffix=".list") as wanted:  # the backup may be read-only
+        wanted.write("".join(line for line in contents.splitlines(keepends=True) if " ACL pg_catalog " not in line))
+        wanted.flush()
         _pg(pg_program("pg_restore"), "--no-owner", "--clean", "--if-exists", "--exit-on-error",
-            "--single-transaction", f"--use-list={wanted}", f"--dbname={url}", str(path))
-    finally:
-        wanted.unlink()
+            "--single-transaction", f"--use-list={wanted.name}", f"--dbname={url}", str(path))
 
 
 def _pg(*command: str) -> str:

@@ -1,6 +1,6 @@
 """`yibao upgrade`: after installing a new version, bring the stores to it and say what was done:
-Dagster's instance and Superset's metadata store migrated, the incremental models whose columns
-changed rebuilt from scratch (dbt cannot add or drop their columns in place)."""
+Dagster's instance and Superset's metadata store migrated, the incremental models whose
+contract's columns changed rebuilt from scratch (dbt cannot add or drop their columns in place)."""
 
 from __future__ import annotations
 
@@ -36,12 +36,14 @@ def upgrade() -> list[str]:
 
 
 def changed_incremental_models() -> list[str]:
-    """The incremental models whose table's columns differ from the columns the project declares."""
+    """The incremental models under a contract whose table's columns differ from the contract's.
+    The others' YAML documents some of their columns, not necessarily all: after a change of
+    theirs, `yibao run --full-refresh` (the release notes say so)."""
     from orchestration.dbt_project import ensure_manifest
 
     nodes = json.loads(ensure_manifest().read_text())["nodes"].values()
     models = [n for n in nodes if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
-              and n["columns"]]
+              and n["config"]["contract"]["enforced"]]
     changed = []
     with connect() as conn:
         for model in models:

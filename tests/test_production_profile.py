@@ -31,9 +31,9 @@ from dashboards.server import free_port
 from orchestration.generator import generate
 from orchestration.settings import libpq_url
 from orchestration.warehouse import prepare_database
-from tests.conftest import CALLERS_SERVER, database_name, drop_database
+from tests.conftest import CALLERS_SERVER, CHROMIUM, database_name, drop_database
 from tests.mart_snapshot import snapshot
-from tests.test_dashboards import CHROMIUM, CHROMIUM_FLAGS, DASHBOARDS, EVENT_LOG, render_dashboard
+from tests.test_dashboards import CHROMIUM_FLAGS, DASHBOARDS, EVENT_LOG, render_dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
 YIBAO = str(Path(sys.executable).with_name("yibao"))
@@ -112,9 +112,10 @@ def _redis(port: int, *command: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def profile(server_url, redis, tmp_path_factory) -> Profile:
+def profile(server_url, redis, tmp_path_factory, yibao, chromium) -> Profile:
     """The profile's environment, its databases created, a small landing generated and loaded
-    by `yibao run`."""
+    by `yibao run` (its own environment, not the `yibao` fixture's; that and `chromium` mark the
+    module's tests `pipeline` and `browser`)."""
     home = tmp_path_factory.mktemp("production-home")
     landing = home.parent / "production-landing"
     generate(landing, seed=7, start="2024-11", months=8, persons=2000)

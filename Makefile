@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 DEMO_LANDING ?= .yibao/landing
 
-.PHONY: setup superset browser citus demo test test-fast test-times bench bench-loader bench-quality bench-dashboards serve clean
+.PHONY: setup superset browser services citus demo test test-fast test-times bench bench-loader bench-quality bench-dashboards serve clean
 
 setup: $(STAMP) superset
 
@@ -41,6 +41,16 @@ APT := $(SUDO) apt-get
 
 $(CHROMIUM) $(CJK_FONT):
 	$(APT) install -y chromium fonts-wqy-zenhei || ($(APT) update && $(APT) install -y chromium fonts-wqy-zenhei)
+
+## Debian's redis-server (Superset's cache in the production-profile test) and docker-compose
+## (validates docker-compose.yml; no container engine is needed for that).
+REDIS := /usr/bin/redis-server
+COMPOSE := /usr/bin/docker-compose
+
+services: $(REDIS) $(COMPOSE)
+
+$(REDIS) $(COMPOSE):
+	$(APT) install -y redis-server docker-compose || ($(APT) update && $(APT) install -y redis-server docker-compose)
 
 ## Citus (distributed PostgreSQL) for the Citus tests and benchmarks, where it is missing: Debian's
 ## PostgreSQL 15 and build dependencies, then vendor/citus-13.2.2.tar.gz built against them
@@ -79,7 +89,7 @@ demo: setup browser
 TEST_WORKERS ?= 2
 PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS)
 
-test: setup browser citus
+test: setup browser services citus
 	$(PYTEST)
 
 ## The inner loop: every test but those that run the pipeline, a browser or Superset, or Citus
@@ -89,7 +99,7 @@ test-fast: setup
 
 ## The suite's wall-clock times, fast subset and full suite, each in a clean clone of HEAD
 ## (BASELINE=<commit> times that commit's full suite after them, the same way).
-test-times: setup browser citus
+test-times: setup browser services citus
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks.suite_times $(if $(BASELINE),--baseline $(BASELINE))
 
 ## Load and build 1M settlements, add one more month, time the dashboards' charts and record the

@@ -37,7 +37,7 @@ def ensure_access(client: SupersetClient, database: str, counties: list[tuple[st
     """Create or update the group roles, one role per (county_code, county_name) and its row
     filters on every dataset of `database` that has a county_code column."""
     ids = _permission_ids(client)
-    roles = {role["name"]: role["id"] for role in client.every("/api/v1/security/roles/")}
+    roles = {role["name"]: role["id"] for role in client.every("/api/v1/security/roles/", order="id")}
     gamma, sql_lab = _role_permissions(client, roles["Gamma"]), _role_permissions(client, roles["sql_lab"])
     viewing = {p for p in gamma if p[0] not in _EDITING or p[1] in _VIEW_STATE}
     database_id = _database_id(client, database)
@@ -60,7 +60,7 @@ def ensure_access(client: SupersetClient, database: str, counties: list[tuple[st
 
 def _permission_ids(client: SupersetClient) -> dict[Permission, int]:
     return {(p["permission"]["name"], p["view_menu"]["name"]): p["id"]
-            for p in client.every("/api/v1/security/permissions-resources/")}
+            for p in client.every("/api/v1/security/permissions-resources/", order="id")}
 
 
 def _role_permissions(client: SupersetClient, role_id: int) -> set[Permission]:

@@ -42,15 +42,21 @@ class SupersetClient:
     def put(self, path: str, payload: Any) -> Any:
         return self.request("PUT", path, json=payload).json()
 
-    def every(self, path: str, columns: tuple[str, ...] = ()) -> Iterator[dict]:
-        """Every item of a list endpoint, page by page (the API caps pages at 100)."""
+    def every(self, path: str, columns: tuple[str, ...] = (), order: str | None = None) -> Iterator[dict]:
+        """Every item of a list endpoint, page by page (the API caps pages at 100), ordered by
+        `order`, a unique column the endpoint sorts by. Without one, a list longer than a page
+        is refused: the API then sends its query unordered, and on a PostgreSQL metadata store
+        the pages came back overlapping, some rows on none of them."""
         select = f",columns:!({','.join(columns)})" if columns else ""
+        ordered = f",order_column:{order},order_direction:asc" if order else ""
         page = 0
         while True:
-            result = self.get(path, q=f"(page:{page},page_size:100{select})")["result"]
+            result = self.get(path, q=f"(page:{page},page_size:100{select}{ordered})")["result"]
             yield from result
             if len(result) < 100:
                 return
+            if not order:
+                raise ValueError(f"{path} lists more than a page: name a unique column to order it by")
             page += 1
 
 

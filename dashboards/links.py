@@ -9,7 +9,6 @@ filter, so a link follows a renamed filter id.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from functools import cache
 from urllib.parse import quote
@@ -17,18 +16,13 @@ from urllib.parse import quote
 import prison
 import yaml
 
-from dashboards.settings import ASSETS, HOST, PORT
+from dashboards.settings import ASSETS
+from orchestration.settings import superset_url
 
 FUND_OVERVIEW = "fund-overview"
 KEY_INSTITUTIONS = "key-institutions"
 BUDGET_OVERSPEND = "budget-overspend"
 INSPECTIONS = "inspections"
-
-
-def superset_url() -> str:
-    """Where readers reach Superset: `$YIBAO_SUPERSET_URL` (e.g. the bureau's host name), else
-    the address `yibao serve` binds."""
-    return os.environ.get("YIBAO_SUPERSET_URL", f"http://{HOST}:{PORT}").rstrip("/")
 
 
 @cache

@@ -16,7 +16,8 @@ from typing import Iterator
 import requests
 
 from dashboards.metadata import prepare_metadata
-from dashboards.settings import HOST, PORT, admin_password, executable, superset_env
+from dashboards.settings import HOST, admin_password, executable, superset_env
+from orchestration.settings import bind_host, superset_port, superset_workers
 from orchestration.warehouse import open_private, yibao_home
 
 
@@ -27,9 +28,10 @@ class Running:
 
 
 @contextmanager
-def running_superset(port: int = PORT) -> Iterator[Running]:
-    """Superset on 127.0.0.1:`port` with its metadata store ready, until the block ends. Its log
-    is $YIBAO_HOME/logs/superset.log."""
+def running_superset(port: int | None = None) -> Iterator[Running]:
+    """Superset on `port` (default: the configured one) with its metadata store ready, until the
+    block ends. Its log is $YIBAO_HOME/logs/superset.log."""
+    port = port or superset_port()
     prepare_metadata(admin_password())
     log = yibao_home() / "logs" / "superset.log"
     process = start_superset(port, log)
@@ -42,10 +44,11 @@ def running_superset(port: int = PORT) -> Iterator[Running]:
 
 
 def start_superset(port: int, log: Path) -> subprocess.Popen:
-    """Start the server in the background, its output going to `log`. Two worker processes
-    with threads: a dashboard asks for all its charts at once."""
-    command = [executable("gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "8",
-               "--timeout", "120", "--graceful-timeout", "5", "--bind", f"{HOST}:{port}", "superset.app:create_app()"]
+    """Start the server in the background under gunicorn, its output going to `log`: worker
+    processes with threads, since a dashboard asks for all its charts at once."""
+    command = [executable("gunicorn"), "--workers", str(superset_workers()), "--worker-class", "gthread",
+               "--threads", "8", "--timeout", "120", "--graceful-timeout", "5", "--bind", f"{bind_host()}:{port}",
+               "superset.app:create_app()"]
     with open_private(log) as sink:
         return subprocess.Popen(command, env=superset_env(), stdout=sink, stderr=subprocess.STDOUT,
                                 start_new_session=True, umask=0o077)

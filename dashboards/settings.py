@@ -10,20 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from orchestration.warehouse import private_dir, secret_path, stored_secret, yibao_home
+from orchestration.settings import superset_home, yibao_home
+from orchestration.warehouse import private_dir, secret_path, stored_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-superset"
 CONFIG = Path(__file__).with_name("superset_config.py")
 ASSETS = Path(__file__).with_name("assets")
-HOST = "127.0.0.1"
-PORT = 8088
+HOST = "127.0.0.1"  # where this machine reaches the servers it starts
 ADMIN = "admin"
-
-
-def superset_home() -> Path:
-    """Superset's local state: the SQLite metadata store and its bootstrap stamp."""
-    return yibao_home() / "superset"
 
 
 def admin_password() -> str:
@@ -53,6 +48,7 @@ def superset_env() -> dict[str, str]:
     return {
         **os.environ,
         "SUPERSET_CONFIG_PATH": str(CONFIG),
+        "YIBAO_HOME": str(yibao_home()),  # superset_config.py finds its settings from it
         "SUPERSET_HOME": str(superset_home()),
         "SUPERSET_SECRET_KEY": stored_secret("SUPERSET_SECRET_KEY", "superset_secret_key"),
     }

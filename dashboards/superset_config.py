@@ -1,7 +1,8 @@
 """Superset's settings, read by Superset through SUPERSET_CONFIG_PATH (runs in .venv-superset).
 
 Nothing secret has a default here: `dashboards.settings` puts the secret key, generated once
-under $YIBAO_HOME/secrets unless given, into the environment of every Superset process.
+under $YIBAO_HOME/secrets unless given, into the environment of every Superset process. Where
+the metadata store and the cache are is decided by orchestration.settings, for both profiles.
 """
 
 import os
@@ -10,13 +11,51 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for dashboards.counties
 from dashboards.counties import county_of_superset_role, database_role  # noqa: E402
+from orchestration.settings import redis_url, superset_metadata_url  # noqa: E402
 
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
 
-# The metadata store (users, roles, charts): SQLite under $YIBAO_HOME/superset unless given.
-SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URL") or (
-    f"sqlite:///{os.environ['SUPERSET_HOME']}/superset.db?check_same_thread=false"
-)
+SQLALCHEMY_DATABASE_URI = superset_metadata_url()
+
+
+def _redis_cache(prefix: str, timeout: int) -> dict:
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url(), "CACHE_KEY_PREFIX": prefix,
+            "CACHE_DEFAULT_TIMEOUT": timeout}
+
+
+# With Redis, every gunicorn worker shares one cache of metadata, chart data and filter state
+# (a dashboard's link keeps its filters whichever worker answers), and one rate-limit count.
+if redis_url():
+    CACHE_CONFIG = _redis_cache("superset_metadata_", 24 * 3600)
+    DATA_CACHE_CONFIG = _redis_cache("superset_data_", 24 * 3600)
+    FILTER_STATE_CACHE_CONFIG = _redis_cache("superset_filter_state_", 90 * 24 * 3600)
+    EXPLORE_FORM_DATA_CACHE_CONFIG = _redis_cache("superset_explore_", 7 * 24 * 3600)
+    RATELIMIT_STORAGE_URI = redis_url()
+
+# The readers' language first: Superset's own Chinese translation, English selectable from the
+# menu. Its Traditional Chinese (zh_TW) is not offered: Superset 6.1 hands the browser the
+# locale's language alone ("zh"), so its pages would mix the two scripts.
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "中文"},
+    "en": {"flag": "us", "name": "English"},
+}
+
+# Readers come for the dashboards: the logo and the start page lead to their list, not to
+# Superset's welcome page of recent activity.
+_DASHBOARD_LIST = "/dashboard/list/"
+LOGO_TARGET_PATH = _DASHBOARD_LIST
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802
+    """Send the welcome page (where `/` and the login lead) to the dashboard list."""
+    from flask import redirect, request
+
+    @app.before_request
+    def _dashboards_first():
+        if request.path.rstrip("/") == "/superset/welcome":
+            return redirect(_DASHBOARD_LIST)
+        return None
 
 
 # Superset's stock content security policy lets pages load images, tiles and fonts from a few

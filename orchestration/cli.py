@@ -7,6 +7,9 @@ import sys
 import warnings
 from pathlib import Path
 
+# what `yibao serve` serves; the code server only with --only, as a container of its own
+PARTS = ("superset", "dagster-webserver", "dagster-daemon", "dagster-code")
+
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -46,7 +49,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dagster-writable", action="store_true",
                        help="let the Dagster UI launch runs and turn sensors on (it has no login: "
                             "whoever reaches it could)")
+    serve.add_argument("--only", choices=PARTS, help="serve this part alone (one container each)")
     serve.set_defaults(handler=_serve)
+
+    stop = commands.add_parser("stop", help="end what a killed `yibao serve` left running, and the embedded PostgreSQL")
+    stop.set_defaults(handler=_stop)
+
+    backup = commands.add_parser("backup", help="copy the warehouse, Superset's metadata, Dagster's instance and the "
+                                                "secrets into a new folder")
+    backup.add_argument("--out", required=True, type=Path)
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser("restore", help="bring a backup back into an empty YIBAO_HOME or empty databases")
+    restore.add_argument("source", type=Path)
+    restore.set_defaults(handler=_restore)
+
+    upgrade = commands.add_parser("upgrade", help="after an update: migrate Dagster's and Superset's stores, rebuild "
+                                                  "the incremental models whose columns changed")
+    upgrade.set_defaults(handler=_upgrade)
     return parser
 
 
@@ -83,7 +103,36 @@ def _bulletin(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from orchestration.serving import serve
 
-    return serve(dagster_writable=args.dagster_writable)
+    return serve(dagster_writable=args.dagster_writable, only=args.only)
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from orchestration.serving import stop_all
+
+    stopped = stop_all()
+    print("stopped: " + ", ".join(stopped) if stopped else "nothing was running")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from orchestration.backup import backup
+
+    print("\n".join(["backed up:", *backup(args.out)]))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from orchestration.backup import restore
+
+    print("\n".join(["restored:", *restore(args.source)]))
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from orchestration.upgrade import upgrade
+
+    print("\n".join(upgrade()))
+    return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from orchestration.defs.bulletin import BULLETIN, bulletin_job, half_year_bullet
 from orchestration.defs.dbt_assets import dbt_models
 from orchestration.defs.quality_checks import quality_checks
 from orchestration.defs.raw_assets import raw_assets
+from orchestration.progress import progress_logger
 from orchestration.resources import LandingResource, RunLockResource, WarehouseResource
 
 load_and_build = dg.define_asset_job(
@@ -36,6 +37,7 @@ defs = dg.Definitions(
     jobs=[load_and_build, bulletin_job],
     schedules=[monthly_schedule, bulletin_schedule],
     sensors=[landing_sensor],
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},  # progress: `yibao run` on a terminal
     resources={
         "warehouse": fixed(WarehouseResource()),
         "run_lock": RunLockResource(),  # nothing to configure; fixed() would skip its lifecycle

@@ -16,6 +16,7 @@ from orchestration.loading import Landing, discover
 from orchestration.loading.landing import missing_reference
 from orchestration.raw_schema import ensure_schemas
 from orchestration.run_lock import exclusive_run
+from orchestration.settings import dagster_home, dagster_instance
 from orchestration.warehouse import connect, open_private, private_dir, table_exists, yibao_home
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -82,12 +83,26 @@ class Outcome:
 
 
 def prepare_dagster() -> None:
-    """A persistent Dagster instance under YIBAO_HOME and a parsed dbt manifest."""
+    """A persistent Dagster instance (orchestration.settings.dagster_instance) and a parsed dbt
+    manifest."""
     from orchestration.dbt_project import ensure_manifest
 
-    home = private_dir(Path(os.environ.setdefault("DAGSTER_HOME", str(yibao_home() / "dagster"))))
-    (home / "dagster.yaml").touch()
+    write_dagster_instance()
     ensure_manifest()
+
+
+def write_dagster_instance() -> Path:
+    """$DAGSTER_HOME/dagster.yaml as the settings give it (rewritten only when they changed);
+    DAGSTER_HOME is exported for Dagster and the processes started from here."""
+    import yaml
+
+    home = private_dir(dagster_home())
+    os.environ["DAGSTER_HOME"] = str(home)
+    config = home / "dagster.yaml"
+    text = yaml.safe_dump(dagster_instance(), sort_keys=False)
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
+    return config
 
 
 def run_pipeline(landing_dir: Path, full_refresh: bool = False, bulletin: bool = False) -> Outcome:
@@ -110,6 +125,8 @@ def _materialize(defs, landing: Landing, full_refresh: bool, bulletin: bool) -> 
     the bulletin; the outcome."""
     import dagster as dg
 
+    from orchestration.progress import progress_config
+
     with connect() as conn:
         ensure_schemas(conn)
         conn.commit()
@@ -126,7 +143,8 @@ def _materialize(defs, landing: Landing, full_refresh: bool, bulletin: bool) -> 
     log = yibao_home() / "logs" / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     # dagster-dbt echoes every dbt event to stdout: keep it in a log file, not in the summary.
     with dg.DagsterInstance.get() as instance, open_private(log, "w") as sink, redirect_stdout(sink):
-        run_config = {**QUIET, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
+        run_config = {"loggers": {**QUIET["loggers"], **progress_config()},
+                      "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection,
                                         run_config=run_config, raise_on_error=False)
     outcome = Outcome(result.success, errors=_failures(result), log=log)

@@ -4,7 +4,6 @@ None can be configured when a run is launched (orchestration.definitions fixes t
 warehouse is the environment's (orchestration.warehouse), the landing directory `$YIBAO_LANDING`.
 """
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -16,6 +15,7 @@ from orchestration import warehouse
 from orchestration.loading import Landing, discover
 from orchestration.raw_schema import ensure_schemas
 from orchestration.run_lock import exclusive_run
+from orchestration.settings import landing_dir
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -48,4 +48,4 @@ class LandingResource(dg.ConfigurableResource):
     path: Optional[str] = None
 
     def discover(self) -> Landing:
-        return discover(Path(self.path or os.environ["YIBAO_LANDING"]))
+        return discover(Path(self.path) if self.path else landing_dir())

@@ -1,6 +1,6 @@
-"""The one place that knows where the warehouse is.
+"""The warehouse's connections, the embedded server and the secrets.
 
-`WAREHOUSE_URL` (a PostgreSQL URL) wins when set. Otherwise an embedded PostgreSQL 16 server from
+`WAREHOUSE_URL` (a PostgreSQL URL, orchestration.settings) wins when set. Otherwise an embedded PostgreSQL 16 server from
 the `pgserver` wheel is started on demand with its data under `$YIBAO_HOME/pgdata` (default
 `./.yibao`); it keeps running after the process exits so the next command reuses it. dbt's
 profile, Dagster's resources, the loader and the tests all get their connection from here.
@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from orchestration.settings import configured_warehouse_url, yibao_home
 
 DATABASE = "yibao"
 
@@ -34,14 +38,9 @@ SERVER_SETTINGS = {
 }
 
 
-def yibao_home() -> Path:
-    """Where local state lives: the embedded server's data, Dagster's instance, secrets."""
-    return Path(os.environ.get("YIBAO_HOME", ".yibao")).resolve()
-
-
 def warehouse_url() -> str:
     """The warehouse's connection URL, starting the embedded server when needed."""
-    return os.environ.get("WAREHOUSE_URL") or embedded_url()
+    return configured_warehouse_url() or embedded_url()
 
 
 def embedded_url() -> str:
@@ -112,6 +111,30 @@ def create_database(admin: psycopg.Connection, name: str) -> None:
                   f"lc_collate 'C' lc_ctype '{ctype}'")
 
 
+def embedded_pid() -> int | None:
+    """The embedded server's postmaster process when it runs (from its postmaster.pid)."""
+    pid_file = yibao_home() / "pgdata" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def halt_embedded(timeout: float = 60) -> bool:
+    """Stop the embedded server under YIBAO_HOME whichever process started it, with PostgreSQL's
+    fast shutdown (SIGINT: sessions are ended, the data is written out); whether it was running."""
+    if (pid := embedded_pid()) is None:
+        return False
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while embedded_pid() == pid and time.monotonic() < deadline:
+        time.sleep(0.2)
+    embedded_admin_url.cache_clear()
+    return True
+
+
 def stop_embedded() -> None:
     """Stop the embedded server under YIBAO_HOME once no other process uses it (the tests'
     clean-up; the `yibao` command leaves it running for the next command)."""
@@ -171,7 +194,7 @@ def stored_secret(env_var: str, name: str) -> str:
     path = secret_path(name)
     private_dir(path.parent)
     if not path.exists():
-        _create_secret_file(path, secrets.token_urlsafe(32))
+        write_secret(path, secrets.token_urlsafe(32))
     path.chmod(0o600)
     return _checked_secret(path.read_text().strip(), str(path))
 
@@ -184,10 +207,11 @@ def _checked_secret(value: str, origin: str) -> str:
     return value
 
 
-def _create_secret_file(path: Path, value: str) -> None:
-    """Write `value` to a temporary file beside `path`, on disk before it is linked to `path`: a
-    crash leaves no empty or partial secret, and of two processes creating it at once the first
-    link wins and both read the same value."""
+def write_secret(path: Path, value: str) -> None:
+    """Write `value` to a temporary file beside `path` (in an owner-only folder), on disk before
+    it is linked to `path`: a crash leaves no empty or partial secret, and of two processes
+    creating it at once the first link wins and both read the same value."""
+    private_dir(path.parent)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
         with os.fdopen(fd, "w") as f:

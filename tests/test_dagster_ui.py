@@ -30,7 +30,8 @@ def dagster_ui(isolated_home, tmp_path_factory, monkeypatch_module) -> str:
     monkeypatch_module.setenv("YIBAO_LANDING", str(tmp_path_factory.mktemp("landing")))
     prepare_dagster()
     port = free_port()
-    process = start_webserver(port)
+    monkeypatch_module.setenv("YIBAO_DAGSTER_PORT", str(port))
+    process = start_webserver()
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180

@@ -128,7 +128,7 @@ def leader_page(superset, users, asked_elsewhere, chromium) -> Page:
         page.fill('[data-test="username-input"]', "leader")
         page.fill('[data-test="password-input"]', PASSWORD)
         page.click('[data-test="login-button"]')
-        page.wait_for_url(re.compile(r".*/superset/welcome/.*"))
+        page.wait_for_url(re.compile(r".*/dashboard/list/.*"))  # the landing page, not the welcome page
         page.unroute(EVENT_LOG)
         yield page
         browser.close()
@@ -158,11 +158,11 @@ class Shown:
 def rendered(leader_page, superset, screenshots) -> dict[str, dict[str, Shown]]:
     """Every dashboard opened once as the leadership user, each chart waited for until drawn
     (or failed): slug -> chart name -> what it shows. Saves a full-page screenshot of each."""
-    return {d["slug"]: _render(leader_page, f"{superset}/superset/dashboard/{d['slug']}/",
+    return {d["slug"]: render_dashboard(leader_page, f"{superset}/superset/dashboard/{d['slug']}/",
                                screenshots / f"{d['slug']}.png") for d in DASHBOARDS}
 
 
-def _render(page: Page, url: str, screenshot: Path) -> dict[str, Shown]:
+def render_dashboard(page: Page, url: str, screenshot: Path) -> dict[str, Shown]:
     page.goto(url)
     page.wait_for_selector('[data-test="dashboard-header-container"]')
     shown = {}
@@ -195,7 +195,7 @@ def test_every_chart_renders_without_error(rendered, dashboard):
 
 
 def test_the_pages_ask_nothing_of_another_server(rendered, asked_elsewhere):
-    """The login, the welcome page and every dashboard come from Superset alone: the stock
+    """The login, the dashboard list and every dashboard come from Superset alone: the stock
     menu's telemetry pixel is refused by the content security policy, before it is sent."""
     assert {request.url: request.failure for request in asked_elsewhere if request.failure != "csp"} == {}
 
@@ -234,7 +234,7 @@ def test_the_bulletins_links_open_the_dashboards_filtered_to_the_period(leader_p
 
     leader_page.on("request", record)
     try:
-        _render(leader_page, dashboard_link(KEY_INSTITUTIONS, period=str(period)),
+        render_dashboard(leader_page, dashboard_link(KEY_INSTITUTIONS, period=str(period)),
                 ROOT / "test-output" / "dashboards" / "linked-key-institutions.png")
     finally:
         leader_page.remove_listener("request", record)
@@ -245,7 +245,7 @@ def test_the_bulletins_links_open_the_dashboards_filtered_to_the_period(leader_p
     assert sum(by_period in query["filters"] for query in queries) == len(charts) >= 4
 
     # The months before the period: the big number shows the balance of the month before it.
-    shown = _render(leader_page, dashboard_link(FUND_OVERVIEW, months=(date(2000, 1, 1), period.first_month)),
+    shown = render_dashboard(leader_page, dashboard_link(FUND_OVERVIEW, months=(date(2000, 1, 1), period.first_month)),
                     ROOT / "test-output" / "dashboards" / "linked-fund-overview.png")
     assert _same(earlier_balance, shown["累計結餘：職工醫保統籌基金"].big_number)
 

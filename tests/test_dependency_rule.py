@@ -13,14 +13,16 @@ PACKAGES = ("orchestration", "dashboards")
 # Lowest first. A unit is a module or subpackage of orchestration, or the dashboards package.
 LAYERS = (
     ("landing spec", {"orchestration.sources", "orchestration.rules"}),
-    ("warehouse access", {"orchestration.warehouse", "orchestration.roles", "orchestration.pseudonym",
+    ("warehouse access", {"orchestration.settings", "orchestration.warehouse", "orchestration.roles", "orchestration.pseudonym",
                           "orchestration.run_lock", "orchestration.raw_schema", "orchestration.policy"}),
     ("loading, checking, building, generating", {"orchestration.loading", "orchestration.quality",
                                                  "orchestration.generator", "orchestration.dbt_project",
                                                  "orchestration.landing_docs", "orchestration.citus_cluster"}),
     ("readers of the marts", {"orchestration.bulletin", "orchestration.alerts", "dashboards"}),
-    ("Dagster definitions", {"orchestration.defs", "orchestration.resources", "orchestration.definitions"}),
-    ("commands", {"orchestration.pipeline", "orchestration.serving", "orchestration.cli"}),
+    ("Dagster definitions", {"orchestration.defs", "orchestration.resources", "orchestration.definitions",
+                             "orchestration.progress"}),
+    ("commands", {"orchestration.pipeline", "orchestration.serving", "orchestration.cli", "orchestration.backup",
+                  "orchestration.upgrade"}),
 )
 LAYER = {unit: number for number, (_, units) in enumerate(LAYERS) for unit in units}
 

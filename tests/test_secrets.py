@@ -75,7 +75,7 @@ def test_serve_says_where_the_admin_password_is_never_what_it_is(home, monkeypat
     from orchestration.serving import _print_addresses
 
     monkeypatch.delenv("SUPERSET_ADMIN_PASSWORD", raising=False)
-    _print_addresses("http://127.0.0.1:8088", marts_built=True)
+    _print_addresses("http://127.0.0.1:8088", dagster_ui=True, marts_built=True)
 
     printed = capsys.readouterr().out
     assert str(home / "secrets" / "superset_admin_password") in printed

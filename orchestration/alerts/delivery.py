@@ -17,28 +17,9 @@ from pathlib import Path
 
 import psycopg
 
-from orchestration.warehouse import yibao_home
+from orchestration.settings import SmtpSettings, outbox
 
 SIGNATURE = "（本郵件由醫保基金數據倉庫根據最新數據自動發送，請勿直接回覆。）"
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    user: str | None
-    password: str | None
-    starttls: bool
-
-    @classmethod
-    def from_environment(cls) -> SmtpSettings | None:
-        """`YIBAO_SMTP_HOST` (required for SMTP), `YIBAO_SMTP_PORT` (25), `YIBAO_SMTP_USER` and
-        `YIBAO_SMTP_PASSWORD` (login, optional), `YIBAO_SMTP_STARTTLS=1` (upgrade the connection)."""
-        host = os.environ.get("YIBAO_SMTP_HOST")
-        if not host:
-            return None
-        return cls(host, int(os.environ.get("YIBAO_SMTP_PORT", "25")), os.environ.get("YIBAO_SMTP_USER"),
-                   os.environ.get("YIBAO_SMTP_PASSWORD"), os.environ.get("YIBAO_SMTP_STARTTLS") == "1")
 
 
 class NoRecipient(Exception):
@@ -51,10 +32,6 @@ class Delivery:
     title: str
     delivered_to: str | None  # the outbox file or `smtp://host:port`; None when it failed
     error: str | None = None
-
-
-def outbox() -> Path:
-    return yibao_home() / "outbox"
 
 
 def sender() -> str:

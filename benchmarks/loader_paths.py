@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -34,24 +33,13 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.load_and_build import OUTPUT, copy_ceiling, fresh_database
-from orchestration.generator import generate, persons_for_settlements
+from benchmarks.load_and_build import MONTH, OUTPUT, copy_ceiling, fresh_database, month_landing
 from orchestration.loading import discover, load_file, load_files
 from orchestration.raw_schema import ensure_schemas
 from orchestration.sources import SOURCES
 
 DATABASE = "bench_loader"
-MONTH = "2024-01"
 TARGET_SHAPE_RATIO = 1.25
-
-
-def month_landing(settlements: int) -> Path:
-    """A landing directory with one generated month of about `settlements` settlements."""
-    root = OUTPUT / f"month-{settlements}"
-    if not (root / "settlement" / f"{MONTH}.csv").exists():
-        shutil.rmtree(root, ignore_errors=True)
-        generate(root, start=MONTH, months=1, persons=persons_for_settlements(settlements, 1))
-    return root
 
 
 def load_month(root: Path, settlement_file: Path | None = None) -> dict:

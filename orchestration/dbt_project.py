@@ -22,8 +22,7 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 # What a pipeline run builds and tests. The unit tests check the models' SQL on fixed inputs,
 # not the data: as dbt advises, they run in the test suite (tests/test_dbt_unit_tests.py)
-# rather than in every build of the warehouse, where they cost 3-5 s of a 25-40 s incremental
-# build at 10M settlements.
+# rather than in every build of the warehouse, where they would add to every incremental build.
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 

@@ -45,8 +45,7 @@ paid as not materialized (  -- read twice: let each reader scan in parallel
 spells as not materialized (  -- read twice: each join reads the table itself
 
     -- every spell: restricted to the persons attributed (a semi-join), the plan hashed those
-    -- persons in each parallel worker and took longer (2.4-3.1 s against 1.6-1.8 s for a month
-    -- of 510,000 person-months at 10M settlements)
+    -- persons in each parallel worker and took longer
     select * from {{ ref('int_enrollment_spells') }}
 
 ),

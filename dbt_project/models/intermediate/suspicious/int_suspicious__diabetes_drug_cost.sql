@@ -31,8 +31,8 @@ over_the_cap as (
 settlements as materialized (
 
     -- the effective settlements of those persons, found before the running sum sorts them: as a
-    -- filter of the running sum, the plan sorted all 655,000 diabetes settlements for a merge
-    -- join with the few persons (2.8 s against 1.2 s at 10M settlements)
+    -- filter of the running sum, the plan sorted every diabetes settlement for a merge join
+    -- with the few persons, which took longer
     select
         settlement_id, institution_code, person_key, settlement_month, settlement_date,
         extract(year from settlement_date) as year, drug_cost

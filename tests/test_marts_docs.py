@@ -24,15 +24,10 @@ def test_the_page_has_an_example_for_every_mart(generated):
 
 
 @pytest.fixture(scope="module")
-def generated(built_warehouse, tmp_path_factory):
-    """A generated warehouse of January 2024 to June 2025 (the examples query 2025-H1), the one
-    tests/test_lists_marts.py builds too."""
-    from orchestration.generator import generate
-    from tests.test_lists_marts import GENERATED
-
-    root = tmp_path_factory.mktemp("marts_docs")
-    generate(root, **GENERATED)
-    return built_warehouse(root)
+def generated(generated_warehouse):
+    """The session's generated warehouse of two years (the examples query 2025-H1)."""
+    with psycopg.connect(generated_warehouse[0], autocommit=True) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -31,10 +31,10 @@ def test_growth_exponent_and_extrapolated_build():
     small, large = result(1e6, 100.0), result(10e6, 1500.0)
     assert curve_page.exponent(small, large, "build_seconds") == pytest.approx(math.log10(15))
     text = curve_page.extrapolation([small, large])
-    # 60M: the build of 10M (1,500 s) times 6^1.176 = 8.23 → 12,340 s = 3.4 h; at best on 32 cores
-    # max(3,200 / 32, 50 × 3,200 / 6,400) = 100 s times 8.23 = 823 s = 14 min; the month
-    # 10 s × (60M/36)/(10M/12) + 20 s × 6 = 140 s = 2 min; disk 1,200 bytes × 60M = 72 GB; the load
-    # 100 s × 6 = 10 min.
+    # By hand from result()'s made-up inputs, at 60M (6 × the larger run): the build scales by
+    # 6^1.176 = 8.23 (3.4 h); the 32-core bound is max(3,200 / 32, 50 × 3,200 / 6,400) × 8.23
+    # (14 min); one more month is 10 × (60M/36)/(10M/12) + 20 × 6 (2 min); disk 1,200 bytes × 60M;
+    # the load 100 × 6 (10 min).
     assert "| a prefecture's three years: 60M | 10 min | 3.4 h | 14 min | 2 min | 72 GB |" in text
 
 
@@ -46,12 +46,12 @@ def test_the_disk_limits_the_size_to_what_fits_beside_the_run():
 
 def test_a_build_faster_than_linear_is_extrapolated_as_linear():
     text = curve_page.extrapolation([result(1e6, 100.0), result(10e6, 500.0)])
-    # k = log10(5) < 1 is taken as 1: 500 s × 6 = 3,000 s = 50 min at 60M.
+    # k = log10(5) < 1 is taken as 1: the build of 10M times 6 at 60M (50 min).
     assert "k = 1.00" in text and "| a prefecture's three years: 60M | 10 min | 50 min |" in text
 
 
 def test_critical_path_is_the_longest_chain_of_dependent_nodes():
-    # a (3 s) → b (4 s) → d (1 s); a → c (6 s); e (9 s) alone; the chain a, c is 9 s, a, b, d 8 s.
+    # made-up node times: a → b → d, a → c → d, and e alone; the longest chain is a, c, d.
     run = {"results": [{"unique_id": uid, "execution_time": t}
                        for uid, t in {"a": 3.0, "b": 4.0, "c": 6.0, "d": 1.0, "e": 9.5}.items()]}
     parents = {"a": ["source.raw"], "b": ["a"], "c": ["a"], "d": ["b", "c"], "e": []}

@@ -9,7 +9,7 @@ server, as the caller's role.
 Markers come from the fixtures a test uses, directly or through other fixtures (FIXTURE_MARKERS):
 `make test-fast` leaves out what runs the pipeline, a browser or Superset, or Citus. Under
 pytest-xdist (`make test` runs two workers), each worker has its own YIBAO_HOME, embedded server
-and databases; a module's tests run on one worker, and so do the tests that read a warehouse
+and databases; a module's tests run on one worker, and so do the modules that read a warehouse
 built once for the session (ONE_WORKER): the workers write each test's group into a file, from
 which the controller's scheduler (a pytest-xdist loadscope whose scope is that group) reads it.
 pytest-xdist's own xdist_group marker cannot do it under pytest 9.2, which ignores the node IDs
@@ -52,8 +52,9 @@ FIXTURE_MARKERS = {
     "citus_cluster": "citus",  # the local Citus cluster
 }
 # Under pytest-xdist, the tests of a module run on one worker, which builds the module's warehouses
-# once; so do the tests that use one of these session fixtures, as one group of the name given
-# (the Citus tests compare with the demo warehouse, and a second cluster would double their memory).
+# once; so do the modules with a test that uses one of these session fixtures, as one group of the
+# name given (the Citus tests compare with the demo warehouse, and a second cluster would double
+# their memory). A whole module, because a test may get such a fixture through getfixturevalue.
 ONE_WORKER = {"demo_warehouse": "demo", "citus_cluster": "demo", "generated_warehouse": "generated"}
 
 
@@ -312,22 +313,36 @@ def database_name(url: str) -> str:
 def pytest_collection_modifyitems(config, items):
     """Mark each test from the fixtures it uses (FIXTURE_MARKERS); tests marked `citus` are
     skipped, saying why, where Citus is not installed. In a pytest-xdist worker, write each
-    test's group (ONE_WORKER, else its module) for the controller's scheduler."""
+    test's group (worker_groups) for the controller's scheduler."""
     from orchestration.citus_cluster import citus_installed
 
     skip_citus = None if citus_installed() else pytest.mark.skip(reason="Citus is not installed (make citus)")
-    groups = {}
     for item in items:
-        used = set(getattr(item, "fixturenames", ()))  # the closure: fixtures of fixtures too
-        for marker in sorted({FIXTURE_MARKERS[name] for name in used & FIXTURE_MARKERS.keys()}):
+        for marker in sorted({FIXTURE_MARKERS[name] for name in fixtures_used(item) & FIXTURE_MARKERS.keys()}):
             item.add_marker(marker)
         if skip_citus and "citus" in item.keywords:
             item.add_marker(skip_citus)
-        groups[item.nodeid] = next((ONE_WORKER[name] for name in ONE_WORKER if name in used), item.module.__name__)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         written = groups_file(config).with_suffix(f".{os.environ['PYTEST_XDIST_WORKER']}")
-        written.write_text(json.dumps(groups))
+        written.write_text(json.dumps(worker_groups(items)))
         written.replace(groups_file(config))  # whole, whichever worker writes last (they agree)
+
+
+def fixtures_used(item) -> set[str]:
+    return set(getattr(item, "fixturenames", ()))  # the closure: fixtures of fixtures too
+
+
+def worker_groups(items) -> dict[str, str]:
+    """Each test's group, the tests a worker runs together: its module's, which is ONE_WORKER's
+    when a test of the module uses such a fixture, else the module's name."""
+    modules = {}
+    for item in items:
+        module = item.module.__name__
+        if shared := next((ONE_WORKER[name] for name in ONE_WORKER if name in fixtures_used(item)), None):
+            modules[module] = shared
+        else:
+            modules.setdefault(module, module)
+    return {item.nodeid: modules[item.module.__name__] for item in items}
 
 
 def groups_file(config) -> Path:

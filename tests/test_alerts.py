@@ -160,40 +160,36 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_smtp_delivers_each_notification_once_and_retries_when_the_server_was_down(server_url, pipeline,
-                                                                                    tmp_path_factory):
+def test_smtp_delivers_each_notification_once_and_retries_when_the_server_was_down(warehouse, cloned_warehouse):
+    """On a copy of the module's warehouse with no alert recorded yet, the alerts step of a build
+    (notify) while nobody listens on the SMTP port, then the next builds' delivery once it listens."""
+    from orchestration.alerts import notify
     from orchestration.alerts.delivery import SmtpSettings, deliver_pending
 
-    url = create_database(server_url)
+    url = cloned_warehouse(warehouse)
     port = free_port()
-    root = landing(tmp_path_factory.mktemp("alerts-smtp") / "landing")
     outbox_before = outbox_files()
     collector = Collector()
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("YIBAO_SMTP_HOST", "127.0.0.1")
-            mp.setenv("YIBAO_SMTP_PORT", str(port))
-            assert pipeline(url, root).success  # nobody listens on the port yet
-            with psycopg.connect(url) as conn:
-                pending = conn.execute("""select count(*), min(attempts), bool_and(last_error is not null)
-                                          from audit.notifications where delivered_at is null""").fetchone()
-                total = conn.execute("select count(*) from audit.notifications").fetchone()[0]
-            assert pending == (total, 1, True) and total > 0
+    with pytest.MonkeyPatch.context() as mp, psycopg.connect(url, autocommit=True) as conn:
+        mp.setenv("YIBAO_SMTP_HOST", "127.0.0.1")
+        mp.setenv("YIBAO_SMTP_PORT", str(port))
+        conn.execute("truncate audit.notifications, audit.alert_conditions")
+        notify(conn)  # nobody listens on the port yet
+        pending = conn.execute("""select count(*), min(attempts), bool_and(last_error is not null)
+                                  from audit.notifications where delivered_at is null""").fetchone()
+        total = conn.execute("select count(*) from audit.notifications").fetchone()[0]
+        assert pending == (total, 1, True) and total > 0
 
-            controller = Controller(collector, hostname="127.0.0.1", port=port)
-            controller.start()
-            try:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    # what the next builds' alerts step does: deliver what is pending, then nothing
-                    first = deliver_pending(conn, SmtpSettings.from_environment())
-                    again = deliver_pending(conn, SmtpSettings.from_environment())
-                    expected = expected_conditions(conn)
-                    sent = notifications(conn)
-            finally:
-                controller.stop()
-            assert len(first) == total and all(d.error is None for d in first) and again == []
-    finally:
-        drop_database(server_url, url)
+        controller = Controller(collector, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:  # what the next builds' alerts step does: deliver what is pending, then nothing
+            first = deliver_pending(conn, SmtpSettings.from_environment())
+            again = deliver_pending(conn, SmtpSettings.from_environment())
+            expected = expected_conditions(conn)
+            sent = notifications(conn)
+        finally:
+            controller.stop()
+    assert len(first) == total and all(d.error is None for d in first) and again == []
     assert len(collector.messages) == len(sent) == len(expected)
     by_id = {}
     for envelope, content in collector.messages:

@@ -7,14 +7,16 @@ spells alone are recomputed, among them an old spell delivered again with anothe
 which takes the person's earlier fund payments with it), an earlier settlement month is
 re-delivered with fewer rows, and `yibao run` builds incrementally. Every mart and every
 incremental intermediate table must then hold exactly what `yibao run --full-refresh` builds
-from the same raw rows. The same holds after an enrollment month is re-delivered with fewer
-rows (every person's spells recomputed).
+from the same raw rows. The same holds after an enrollment month is re-delivered without the only
+spell of a person paid by the fund (every person's spells recomputed; the person's payments leave
+the attributed payments, as persons without a spell do).
 """
 
 from __future__ import annotations
 
 import csv
 import shutil
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,7 +37,7 @@ INCREMENTAL_INTERMEDIATES = ("int_settlements_summed_by_institution_month", "int
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("incremental") / "landing"
-    generate(root, start="2024-01", months=7, persons=1500)
+    generate(root, start="2024-01", months=5, persons=800)
     return root
 
 
@@ -97,9 +99,27 @@ def test_an_incremental_build_equals_a_full_build(generated, warehouse_url, pipe
         assert conn.execute("select count(*) from marts.fct_settlements where settlement_month = %s",
                             [f"{redelivered}-01"]).fetchone()[0] == len(kept)
 
+    withdrawn = _only_spell_of_a_paid_person(landing, months, redelivered)
     header, rows = _rows(landing / "enrollment" / f"{redelivered}.csv")
-    write_csv(landing / "enrollment" / f"{redelivered}.csv", "enrollment", rows[1:], columns=header)
+    write_csv(landing / "enrollment" / f"{redelivered}.csv", "enrollment", [r for r in rows if r != withdrawn],
+              columns=header)
     _assert_incremental_build_equals_full_build(pipeline, landing, warehouse_url)
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("""select count(*) from intermediate.int_fund_paid_attributed
+                               where person_key in (select fct.person_key from marts.fct_settlements fct
+                                                    join raw.settlement using (settlement_id)
+                                                    where raw.settlement.person_id = %s)""",
+                            [withdrawn["person_id"]]).fetchone()[0] == 0
+
+
+def _only_spell_of_a_paid_person(landing: Path, months: list[str], month: str) -> dict:
+    """A row of `month`'s enrollment file that is the only one of its person in every month, a
+    person with fund payments."""
+    rows = Counter(r["person_id"] for m in months for r in _rows(landing / "enrollment" / f"{m}.csv")[1])
+    paid = {r["person_id"] for m in months for r in _rows(landing / "settlement" / f"{m}.csv")[1]
+            if Decimal(r["pooled_fund_paid"]) > 0}
+    return next(r for r in _rows(landing / "enrollment" / f"{month}.csv")[1]
+                if rows[r["person_id"]] == 1 and r["person_id"] in paid)
 
 
 def _spell_in_another_category(landing: Path, first: str, last: str) -> dict:

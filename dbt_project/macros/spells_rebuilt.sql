@@ -23,3 +23,18 @@
         select 1 /* full build: nothing to delete */
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Pre-hook, after delete_persons_with_new_spells: once every spell was rebuilt (an enrollment
+    month re-delivered or gone rebuilds every person), delete the rows of the persons left without
+    any spell, whom the select leaves out. Until then every person keeps a spell, and the gate,
+    evaluated once from two index probes, skips the scan. -#}
+{% macro delete_persons_without_spells(spells) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as model
+        where (select min(_built_at) from {{ spells }}) > (select max(_built_at) from {{ this }})
+            and not exists (select from {{ spells }} as spells where spells.person_key = model.person_key)
+    {%- else -%}
+        select 1 /* full build: nothing to delete */
+    {%- endif -%}
+{%- endmacro %}

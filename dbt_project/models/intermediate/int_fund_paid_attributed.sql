@@ -5,6 +5,7 @@
     indexes=[{'columns': ['settlement_month', '_load_id']}, {'columns': ['_built_at']}],
     pre_hook=[
         "{{ delete_persons_with_new_spells(ref('int_enrollment_spells')) }}",
+        "{{ delete_persons_without_spells(ref('int_enrollment_spells')) }}",
         "{{ delete_stale_months('settlement_month', ref('int_fund_paid_by_person_month')) }}",
     ],
 ) }}

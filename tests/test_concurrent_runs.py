@@ -31,7 +31,7 @@ def fund_flows_in(landing: Path) -> Decimal:
 
 def test_a_second_run_waits_for_the_first(warehouse_url, yibao, tmp_path):
     landing = tmp_path / "landing"
-    generate(landing, seed=3, start="2025-01", months=4, persons=1000)
+    generate(landing, seed=3, start="2025-01", months=3, persons=500)
     command = ["run", "--landing", str(landing)]
 
     first = yibao.start(*command)

@@ -118,7 +118,7 @@ def profile(server_url, redis, tmp_path_factory, yibao, chromium) -> Profile:
     module's tests `pipeline` and `browser`)."""
     home = tmp_path_factory.mktemp("production-home")
     landing = home.parent / "production-landing"
-    generate(landing, seed=7, start="2024-11", months=8, persons=2000)
+    generate(landing, seed=7, start="2024-11", months=4, persons=500)
     urls = create_databases(server_url)
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("YIBAO_", "SUPERSET_", "DAGSTER_", "WAREHOUSE_"))}

@@ -55,7 +55,8 @@ FIXTURE_MARKERS = {
 # once; so do the modules with a test that uses one of these session fixtures, as one group of the
 # name given (the Citus tests compare with the demo warehouse, and a second cluster would double
 # their memory). A whole module, because a test may get such a fixture through getfixturevalue.
-ONE_WORKER = {"demo_warehouse": "demo", "citus_cluster": "demo", "generated_warehouse": "generated"}
+ONE_WORKER = {"demo_warehouse": "demo", "citus_cluster": "demo", "generated_warehouse": "generated",
+              "marts_warehouse": "marts"}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -249,6 +250,20 @@ def demo_warehouse(server_url, demo_landing, yibao):
     result = yibao("run", "--landing", str(demo_landing), env={**os.environ, "WAREHOUSE_URL": url})
     assert result.returncode == 0, result.stdout + result.stderr
     yield url, result
+    drop_database(server_url, url)
+
+
+@pytest.fixture(scope="session")
+def marts_warehouse(server_url, pipeline, tmp_path_factory):
+    """tests/marts_landing.py's hand-made landing built once for the session: (the pipeline's URL,
+    the landing directory). Tests read them; a test that changes them works on copies."""
+    from tests.marts_landing import write_marts_landing
+
+    landing = write_marts_landing(tmp_path_factory.mktemp("marts") / "landing")
+    url = create_database(server_url)
+    outcome = pipeline(url, landing)
+    assert outcome.success, outcome.errors
+    yield url, landing
     drop_database(server_url, url)
 
 

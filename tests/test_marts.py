@@ -12,15 +12,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import psycopg
 import pytest
 
-from tests.marts_landing import write_marts_landing
 
-
-@pytest.fixture(scope="module")
-def marts(built_warehouse, tmp_path_factory):
-    """The warehouse built from the landing directory with the default policy parameters."""
-    return built_warehouse(write_marts_landing(tmp_path_factory.mktemp("marts_landing")))
+@pytest.fixture
+def marts(marts_warehouse) -> psycopg.Connection:
+    """The warehouse built from the landing directory with the default policy parameters (the
+    session's marts_warehouse; a connection per test, which a copy of it made meanwhile ends)."""
+    with psycopg.connect(marts_warehouse[0], autocommit=True) as conn:
+        yield conn
 
 
 def ym(text: str) -> date:

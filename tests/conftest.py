@@ -51,6 +51,8 @@ FIXTURE_MARKERS = {
     "superset": "browser",  # a Superset server
     "citus_cluster": "citus",  # the local Citus cluster
 }
+SLOW_MARKERS = {"pipeline", "browser", "citus"}
+
 # Under pytest-xdist, the tests of a module run on one worker, which builds the module's warehouses
 # once; so do the modules with a test that uses one of these session fixtures, as one group of the
 # name given (the Citus tests compare with the demo warehouse, and a second cluster would double
@@ -327,8 +329,10 @@ def database_name(url: str) -> str:
 
 def pytest_collection_modifyitems(config, items):
     """Mark each test from the fixtures it uses (FIXTURE_MARKERS); tests marked `citus` are
-    skipped, saying why, where Citus is not installed. In a pytest-xdist worker, write each
-    test's group (worker_groups) for the controller's scheduler."""
+    skipped, saying why, where Citus is not installed. The groups (worker_groups) that run the
+    pipeline, a browser or Citus come first: the workers share them out while the quick tests
+    remain to even up the end. In a pytest-xdist worker, write each test's group for the
+    controller's scheduler."""
     from orchestration.citus_cluster import citus_installed
 
     skip_citus = None if citus_installed() else pytest.mark.skip(reason="Citus is not installed (make citus)")
@@ -337,9 +341,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(marker)
         if skip_citus and "citus" in item.keywords:
             item.add_marker(skip_citus)
+    groups = worker_groups(items)
+    slow = {groups[item.nodeid] for item in items if SLOW_MARKERS & set(item.keywords)}
+    items.sort(key=lambda item: groups[item.nodeid] not in slow)  # stable: each group's order kept
     if os.environ.get("PYTEST_XDIST_WORKER"):
         written = groups_file(config).with_suffix(f".{os.environ['PYTEST_XDIST_WORKER']}")
-        written.write_text(json.dumps(worker_groups(items)))
+        written.write_text(json.dumps(groups))
         written.replace(groups_file(config))  # whole, whichever worker writes last (they agree)
 
 

@@ -377,8 +377,12 @@ def groups_file(config) -> Path:
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's loadscope scheduling with the tests' groups as scopes: each group goes
-    whole to one worker (the workers have collected, and written the groups, before it asks)."""
+    whole to one worker (the workers have collected, and written the groups, before it asks).
+    The groups are handed out in the order collected (slow groups first), not by their number of
+    tests (loadscope's default), which left single long tests to the end."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

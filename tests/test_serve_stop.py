@@ -59,7 +59,11 @@ def test_serve_stops_the_embedded_server_it_started_on_sigterm(env):
 def test_stop_ends_what_a_killed_serve_left(env):
     subprocess.run([sys.executable, "-c", "from orchestration.warehouse import warehouse_url; warehouse_url()"],
                    env=env, check=True)
-    left = subprocess.Popen(["sleep", "600"], start_new_session=True)  # as a server a killed serve left
+    # As a server a killed serve left: with SIGTERM's default action, whatever this process ignores
+    # (a worker of the suite may ignore it after an earlier test, and an ignored signal stays
+    # ignored across exec).
+    left = subprocess.Popen(["sleep", "600"], start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     pids = Path(env["YIBAO_HOME"]) / "run"
     pids.mkdir(mode=0o700, exist_ok=True)
     (pids / f"{left.pid}.pid").write_text(str(left.pid))

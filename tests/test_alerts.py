@@ -5,7 +5,6 @@ against a local server (aiosmtpd), including a server that is down at first."""
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from datetime import date
 from decimal import Decimal
@@ -16,6 +15,7 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
+from dashboards.server import free_port
 from tests.conftest import create_database, drop_database
 from tests.landing_files import write_csv
 from tests.marts_landing import BUDGETS, write_marts_landing
@@ -152,12 +152,6 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_smtp_delivers_each_notification_once_and_retries_when_the_server_was_down(warehouse, cloned_warehouse):

@@ -18,7 +18,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -29,6 +28,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dashboards.server import free_port
 from orchestration.generator import generate
+from orchestration.quality.gx_context import sqlalchemy_url
 from orchestration.settings import libpq_url
 from orchestration.warehouse import prepare_database
 from tests.conftest import CALLERS_SERVER, CHROMIUM, database_name, drop_database
@@ -63,17 +63,6 @@ class Profile:
 def libpq(env: dict[str, str], part: str) -> str:
     variable = {"dagster": "YIBAO_DAGSTER_STORAGE_URL", "superset": "SUPERSET_METADATA_URL"}[part]
     return libpq_url(env[variable])
-
-
-def sqlalchemy_url(conninfo: str, driver: str = "postgresql+psycopg2") -> str:
-    """A libpq connection string as an SQLAlchemy URL (Dagster and Superset take those); a socket
-    folder as host goes into the query string."""
-    parts = conninfo_to_dict(conninfo)
-    credentials = quote(parts.get("user", "")) + (f":{quote(parts['password'], safe='')}" if parts.get("password") else "")
-    host, port = parts.get("host", ""), parts.get("port")
-    if host.startswith("/"):
-        return f"{driver}://{credentials}@/{parts['dbname']}?host={quote(host)}" + (f"&port={port}" if port else "")
-    return f"{driver}://{credentials}@{host}{f':{port}' if port else ''}/{parts['dbname']}"
 
 
 def create_databases(admin_url: str) -> dict[str, str]:

@@ -28,14 +28,15 @@ def superset(*args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-def prepare_metadata(admin_password: str) -> None:
+def prepare_metadata(admin_password: str, again: bool = False) -> None:
     """Bring the metadata store to the installed version's schema, roles and permissions, with
-    the admin user; a no-op when that was done before for this version and store."""
+    the admin user; a no-op when that was done before for this version and store, unless `again`
+    (`yibao upgrade`)."""
     for store in superset_home().glob("superset.db*"):  # a store made before its processes' umask 077
         store.chmod(0o600)
     stamp = superset_home() / "metadata.stamp"
     state = f"apache-superset {installed_version()}\n{superset_env().get('SUPERSET_METADATA_URL', 'sqlite')}\n"
-    if stamp.exists() and stamp.read_text() == state and _store_exists():
+    if not again and stamp.exists() and stamp.read_text() == state and _store_exists():
         return
     superset("db", "upgrade")
     superset("fab", "create-admin", "--username", ADMIN, "--firstname", "Superset", "--lastname", "Admin",

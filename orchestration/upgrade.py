@@ -15,7 +15,7 @@ from orchestration.warehouse import connect, export_dbt_env
 
 def upgrade() -> list[str]:
     from dashboards.metadata import prepare_metadata
-    from dashboards.settings import admin_password, superset_home
+    from dashboards.settings import admin_password
     from orchestration.pipeline import write_dagster_instance
 
     done = []
@@ -23,8 +23,7 @@ def upgrade() -> list[str]:
     subprocess.run([str(Path(sys.executable).with_name("dagster")), "instance", "migrate"], check=True,
                    capture_output=True, text=True)
     done.append("Dagster: instance storage migrated")
-    (superset_home() / "metadata.stamp").unlink(missing_ok=True)
-    prepare_metadata(admin_password())
+    prepare_metadata(admin_password(), again=True)
     done.append("Superset: metadata store upgraded (superset db upgrade, superset init)")
     with exclusive_run():
         changed = changed_incremental_models()
